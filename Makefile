@@ -1,0 +1,27 @@
+# Two commands on a fresh machine with Python 3.10+:  make serve  |  make test
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: serve test lint check bench docker-check clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "mockpms needs Python 3.10+"'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+serve: $(STAMP)  ## run the sandbox on http://127.0.0.1:8080 (ARGS="--port 9000" to change)
+	$(VENV)/bin/mockpms serve $(ARGS)
+
+test: $(STAMP)  ## the whole test suite (browser tests skip with a notice without Chromium)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check mockpms tests
+	$(VENV)/bin/ruff format --check mockpms tests
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache test-artifacts

@@ -1,0 +1,93 @@
+"""The Flask application factory: wires a Sandbox to the PMS, page and control views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from mockpms.clock import Clock
+from mockpms.config import Settings
+from mockpms.errors import ControlError, HttpError, PmsError
+from mockpms.sandbox import Sandbox
+from mockpms.store import Store
+
+EXTENSION = "mockpms"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    clock: Clock | None = None,
+) -> Flask:
+    settings = settings or Settings()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the document's field order
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions[EXTENSION] = Sandbox(settings, store=store, clock=clock)
+
+    from mockpms.views import control, pms
+
+    pms.register(app)
+    app.register_blueprint(control.bp)
+    _register_error_handlers(app)
+    return app
+
+
+def sandbox() -> Sandbox:
+    """The Sandbox of the app handling the current request."""
+    found: Sandbox = current_app.extensions[EXTENSION]
+    return found
+
+
+def base_url() -> str:
+    """Base for paymentUrl and H5 content: --public-url, else the request's own host."""
+    configured = sandbox().settings.public_url
+    return configured if configured else request.host_url.rstrip("/")
+
+
+def envelope(error_code: str, message: str, status: int = 200) -> tuple[Response, int]:
+    return jsonify({"errorCode": error_code, "errorMessage": message}), status
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(PmsError)
+    def _pms_error(error: PmsError) -> Any:
+        return envelope(error.error_code, error.message)
+
+    @app.errorhandler(HttpError)
+    def _http_error(error: HttpError) -> Any:
+        return envelope("40002", error.message, error.status)
+
+    @app.errorhandler(ControlError)
+    def _control_error(error: ControlError) -> Any:
+        return jsonify({"error": error.message, "status": error.status}), error.status
+
+    @app.errorhandler(HTTPException)
+    def _werkzeug_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        message = _HTTP_MESSAGES.get(status, error.description or error.name)
+        if status == 405:
+            message = f"{request.method} is not allowed on {request.path}; " + message
+        if status == 404:
+            message = f"no such endpoint: {request.path}; " + message
+        if request.path.startswith("/_mock"):
+            return jsonify({"error": message, "status": status}), status
+        return envelope("40002", message, status)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Any:  # never a traceback to the client
+        app.logger.exception("unexpected error on %s %s", request.method, request.path)
+        return envelope("40002", f"internal error in mockpms: {type(error).__name__}", 500)
+
+
+_HTTP_MESSAGES = {
+    404: "PMS endpoints are POST /tt-pms-ws/rest/online/gateway, online/sales, online/query "
+    "and h5Payment/session/create, /query, /cancel (also under /tt-pms-ws/ and /)",
+    405: "PMS endpoints take POST with a JSON body",
+    413: "the request body is larger than the limit (--max-body)",
+    415: "send the body as JSON with Content-Type: application/json",
+}

@@ -1,0 +1,71 @@
+"""The error hierarchy: each error carries the PMS errorCode it answers with.
+
+Views never build error JSON by hand; one handler turns any of these into the
+PMS envelope (or, for the control API, a JSON error with an HTTP status).
+"""
+
+from __future__ import annotations
+
+
+class PmsError(Exception):
+    """A business or validation failure, answered as HTTP 200 with a non-zero errorCode."""
+
+    error_code = "40002"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class AuthError(PmsError):
+    """apiKey, timestamp or sign rejected (PMS: "other error")."""
+
+
+class InvalidField(PmsError):
+    """A request field breaks a rule; the message names the field and the fix."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}", field=field)
+
+
+class NotFound(PmsError):
+    """No transaction or session of this merchant matches."""
+
+
+class PaymentError(PmsError):
+    """Payment refused, e.g. a duplicate rrn (PMS errorCode 601)."""
+
+    error_code = "601"
+
+
+class ResponseTimeout(PmsError):
+    """PMS errorCode 3; only produced through fault injection."""
+
+    error_code = "3"
+
+
+class HttpError(Exception):
+    """A request PMS would not even parse: wrong method, path, media type or size.
+
+    Answered with its HTTP status and the PMS envelope, so a client that always
+    reads errorCode still gets a readable reason.
+    """
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class ControlError(Exception):
+    """Bad input to the /_mock control API: a 4xx JSON error."""
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class ConfigError(Exception):
+    """Invalid configuration; `mockpms serve` prints it as one line and exits non-zero."""

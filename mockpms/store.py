@@ -1,0 +1,113 @@
+"""The thread-safe in-memory store of transactions and H5 sessions.
+
+One re-entrant lock guards everything: a check-then-insert (duplicate rrn) or a
+read-modify-write (settle) happens entirely under it, so concurrent requests
+see each change whole.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from mockpms.errors import PaymentError, PmsError
+from mockpms.models import H5Session, Transaction
+
+
+class Store:
+    def __init__(self, transaction_cap: int = 200_000) -> None:
+        self.lock = threading.RLock()
+        self.transaction_cap = transaction_cap
+        self._transactions: dict[tuple[str, str], Transaction] = {}
+        self._transactions_by_token: dict[str, Transaction] = {}
+        self._sessions: dict[tuple[str, str], H5Session] = {}
+        self._sessions_by_token: dict[str, H5Session] = {}
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        with self.lock:
+            yield
+
+    # ------------------------------------------------------------ transactions
+
+    def add_transaction(self, txn: Transaction) -> None:
+        with self.lock:
+            if txn.key in self._transactions:
+                raise PaymentError(
+                    f"rrn: {txn.rrn!r} is a duplicate of an earlier transaction of this "
+                    f"merchant; the payment fails. Every online/sales call needs a new rrn "
+                    f"(query the first one with online/query)",
+                    field="rrn",
+                )
+            self._transactions[txn.key] = txn
+            self._transactions_by_token[txn.token] = txn
+            if len(self._transactions) > self.transaction_cap:
+                self._evict_finished()
+
+    def _evict_finished(self) -> None:
+        """Drop the oldest finished transactions; pending ones are never evicted."""
+        excess = len(self._transactions) - self.transaction_cap
+        for key, txn in list(self._transactions.items()):
+            if excess <= 0:
+                break
+            if txn.status.is_final:
+                del self._transactions[key]
+                self._transactions_by_token.pop(txn.token, None)
+                excess -= 1
+
+    def transaction(self, api_key: str, rrn: str) -> Transaction | None:
+        with self.lock:
+            return self._transactions.get((api_key, rrn))
+
+    def transaction_by_token(self, token: str) -> Transaction | None:
+        with self.lock:
+            return self._transactions_by_token.get(token)
+
+    def transactions(self, api_key: str | None = None) -> list[Transaction]:
+        with self.lock:
+            return [t for t in self._transactions.values() if api_key in (None, t.api_key)]
+
+    def transactions_with_rrn(self, rrn: str) -> list[Transaction]:
+        with self.lock:
+            return [t for t in self._transactions.values() if t.rrn == rrn]
+
+    # ------------------------------------------------------------ H5 sessions
+
+    def add_session(self, session: H5Session) -> None:
+        with self.lock:
+            if session.key in self._sessions:
+                raise PmsError(
+                    f"sessionId: {session.session_id!r} was already used by this merchant; "
+                    f"every h5Payment/session/create needs a new sessionId",
+                    field="sessionId",
+                )
+            self._sessions[session.key] = session
+            self._sessions_by_token[session.token] = session
+
+    def session(self, api_key: str, session_id: str) -> H5Session | None:
+        with self.lock:
+            return self._sessions.get((api_key, session_id))
+
+    def session_by_token(self, token: str) -> H5Session | None:
+        with self.lock:
+            return self._sessions_by_token.get(token)
+
+    def sessions(self, api_key: str | None = None) -> list[H5Session]:
+        with self.lock:
+            return [s for s in self._sessions.values() if api_key in (None, s.api_key)]
+
+    def sessions_with_id(self, session_id: str) -> list[H5Session]:
+        with self.lock:
+            return [s for s in self._sessions.values() if s.session_id == session_id]
+
+    def counts(self) -> dict[str, int]:
+        with self.lock:
+            return {"transactions": len(self._transactions), "sessions": len(self._sessions)}
+
+    def reset(self) -> None:
+        with self.lock:
+            self._transactions.clear()
+            self._transactions_by_token.clear()
+            self._sessions.clear()
+            self._sessions_by_token.clear()

@@ -1,0 +1,1 @@
+"""HTTP layers: parse the request, call the domain, render the answer."""

@@ -1,0 +1,165 @@
+"""Shared fixtures: a live mockpms on a free port, a signed client, a browser.
+
+Tests drive the mock the way users do: over HTTP with signed requests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from mockpms.app import create_app
+from mockpms.client import PMSClient
+from mockpms.config import Merchant, Settings
+from mockpms.server import ServerThread
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+SHOP_A = Merchant(api_key="shop-a", secret="secret-a", merchant_name="Shop A")
+SHOP_B = Merchant(api_key="shop-b", secret="secret-b", merchant_name="Shop B")
+_rrns = count(1)
+
+
+class Live:
+    """A running mockpms: its URLs, a client per merchant, and the control API."""
+
+    def __init__(self, server: ServerThread) -> None:
+        self.server = server
+        self.url = server.url
+        self.rest = f"{self.url}/tt-pms-ws/rest"
+        self.http = httpx.Client(base_url=self.url, timeout=15)
+        self.client = PMSClient(self.rest, SHOP_A.api_key, SHOP_A.secret)
+        self.client_b = PMSClient(self.rest, SHOP_B.api_key, SHOP_B.secret)
+
+    @property
+    def sandbox(self) -> Any:
+        return self.server.app.extensions["mockpms"]
+
+    def control(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return self.http.request(method, f"/_mock{path}", **kwargs)
+
+    def reset(self) -> None:
+        assert self.control("POST", "/reset").status_code == 200
+
+
+def new_rrn() -> str:
+    return f"T{os.getpid()}{next(_rrns):06d}"
+
+
+def sale_fields(**overrides: Any) -> dict[str, Any]:
+    """The document's online/sales example, with a fresh rrn."""
+    fields: dict[str, Any] = {
+        "lang": "zh_hk",
+        "storeCode": "WP001",
+        "tillId": "01",
+        "txDateTime": "2021-06-11T16:18:30+0800",
+        "type": "VMPAY",
+        "salesman": "WP9999",
+        "cashier": "WP9999",
+        "amt": 90000,
+        "rrn": new_rrn(),
+        "extendParam": '{"subject":"Long Desc", "seller":"Short Desc"}',
+        "returnUrl": "https://www.xxxx.com/checkout-2/order-paid/648",
+        "ccy": "HKD",
+        "webhookUrl": "https://www.xxx.com/service/order-paid/648",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def session_fields(**overrides: Any) -> dict[str, Any]:
+    """The document's h5Payment/session/create example, with a fresh sessionId."""
+    fields: dict[str, Any] = {
+        "merchantName": "TT test h5 service in pms 09",
+        "sessionId": f"9-{new_rrn()}",
+        "storeCode": "TEST store",
+        "tillId": "",
+        "salesMan": "tt.test",
+        "amt": 10,
+        "remarks": "docNum:S03757845-09",
+        "bitmap": "false",
+        "subject": "T-Shirt-09",
+        "webhookUrl": "https://pms-dev-fps.tech-trans.com/tt-pms-ws/rest",
+    }
+    fields.update(overrides)
+    return fields
+
+
+@pytest.fixture(scope="session")
+def test_settings() -> Settings:
+    """Settings of the shared live server; two merchants to prove isolation."""
+    return Settings(merchants=(SHOP_A, SHOP_B))
+
+
+@pytest.fixture(scope="session")
+def live_server(test_settings: Settings) -> Iterator[Live]:
+    server = ServerThread(create_app(test_settings)).start()
+    yield Live(server)
+    server.app.extensions["mockpms"].close()
+    server.stop()
+
+
+@pytest.fixture
+def live(live_server: Live) -> Live:
+    """The shared live server, reset to its start state for this test."""
+    live_server.reset()
+    return live_server
+
+
+@pytest.fixture
+def client(live: Live) -> PMSClient:
+    return live.client
+
+
+# ---------------------------------------------------------------- browser
+
+CHROMIUM = os.environ.get("MOCKPMS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Headless Chromium from the system (Debian's `chromium`), driven by Playwright.
+
+    Skipped with a notice where there is none; MOCKPMS_REQUIRE_BROWSER=1 (CI) makes
+    that a failure instead.
+    """
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        message = (
+            f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium, "
+            f"or set MOCKPMS_CHROMIUM)"
+        )
+        if os.environ.get("MOCKPMS_REQUIRE_BROWSER"):
+            pytest.fail(message + "; MOCKPMS_REQUIRE_BROWSER is set, so this is an error")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    skipped = terminalreporter.stats.get("skipped", [])
+    if any("Chromium" in str(getattr(r, "longrepr", "")) for r in skipped):
+        terminalreporter.write_line(
+            "NOTICE: browser tests were skipped: no Chromium on this machine "
+            "(apt-get install chromium to run them).",
+            yellow=True,
+            bold=True,
+        )
