@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
 from mockpms import __version__
 from mockpms.app import sandbox
+from mockpms.errors import ControlError
 
 bp = Blueprint("control", __name__, url_prefix="/_mock")
 
@@ -36,3 +38,24 @@ def ready() -> Any:
 def reset() -> Any:
     sandbox().reset()
     return jsonify({"status": "reset"})
+
+
+def control_body() -> dict[str, Any]:
+    """A control call's JSON object body; empty means {} whatever the Content-Type.
+
+    Control POSTs that take no arguments accept an empty body (CONTRACT 9).
+    """
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ControlError("the body must be a JSON object (or empty)") from None
+    if not isinstance(data, dict):
+        raise ControlError("the body must be a JSON object (or empty)")
+    return data
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
