@@ -69,7 +69,8 @@ class GatewayCatalog:
             unknown = [t for t in enabled if t not in known]
             if unknown:
                 raise ConfigError(
-                    f"gateways: unknown type(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+                    f"gateways: unknown type(s) {', '.join(unknown)}; "
+                    f"known: {', '.join(sorted(known))}"
                 )
         self._gateways = tuple(g for g in every if enabled is None or g.type in enabled)
         self._by_type = {g.type: g for g in self._gateways}

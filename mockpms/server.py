@@ -7,6 +7,7 @@ pool, which is what a sandbox shared by a test suite needs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from typing import Any
@@ -45,10 +46,9 @@ class ServerThread:
 
     def _run(self) -> None:
         self.ready.set()
-        try:
+        # stop() closes the socket map under the loop, which may then raise.
+        with contextlib.suppress(OSError, ValueError):
             self._server.run()
-        except (OSError, ValueError):  # the socket map was closed under the loop by stop()
-            pass
 
     def start(self) -> ServerThread:
         self._thread.start()
