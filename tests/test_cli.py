@@ -1,0 +1,82 @@
+"""`mockpms serve` as a user runs it: a real process, real port, signed calls."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from mockpms.client import PMSClient
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mockpms", "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def wait_healthy(url: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/_mock/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise AssertionError(f"{url} did not become healthy")
+
+
+def test_serve_prints_credentials_and_answers_signed_calls() -> None:
+    port = free_port()
+    process = start(
+        "--port", str(port), env={"MOCKPMS_API_KEY": "ci-key", "MOCKPMS_SECRET": "ci-secret"}
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url)
+        client = PMSClient(f"{url}/tt-pms-ws/rest", "ci-key", "ci-secret")
+        assert client.gateway("en")["errorCode"] == "0"
+    finally:
+        process.terminate()
+        out, _ = process.communicate(timeout=10)
+    assert f"listening on http://127.0.0.1:{port}" in out
+    assert "apiKey=ci-key  secret=ci-secret" in out
+    assert f"http://127.0.0.1:{port}/tt-pms-ws/rest" in out
+
+
+def test_bad_config_exits_non_zero_with_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(
+        '[[merchants]]\napiKey = "a"\nsecret = "1"\n[[merchants]]\napiKey = "a"\nsecret = "2"\n'
+    )
+    process = start("--config", str(config))
+    out, err = process.communicate(timeout=20)
+    assert process.returncode != 0
+    assert err.strip().count("\n") == 0 and "configured twice" in err
+    assert out == ""
+
+
+def test_port_in_use_exits_non_zero_with_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = start("--port", str(port))
+        _, err = process.communicate(timeout=20)
+    assert process.returncode != 0
+    assert err.strip().count("\n") == 0 and f"--port {port}" in err
