@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -63,6 +64,8 @@ def serve(flags: dict[str, object]) -> int:
         return 2
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     print("\n".join(startup_lines(settings, f"http://{shown}:{settings.port}")), flush=True)
+    # As PID 1 in a container SIGTERM has no default action: make it stop the server.
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         serve_forever(app, settings.host, settings.port, settings.threads)
     except KeyboardInterrupt:
@@ -70,6 +73,10 @@ def serve(flags: dict[str, object]) -> int:
     finally:
         app.extensions["mockpms"].close()
     return 0
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _check_port_free(host: str, port: int) -> None:
