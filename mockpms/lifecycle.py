@@ -18,11 +18,14 @@ from typing import Protocol
 from mockpms.clock import Clock, pms_datetime
 from mockpms.config import Merchant, Settings
 from mockpms.errors import NotFound, PaymentError, PmsError
-from mockpms.gateways import GatewayCatalog
+from mockpms.gateways import Gateway, GatewayCatalog, load_gateways
 from mockpms.ids import IdGenerator
 from mockpms.models import H5Session, SessionStatus, Transaction, TxStatus
 from mockpms.outcomes import PaymentResult, success
 from mockpms.store import Store
+
+# The wallets an H5 QR code can be scanned in (User-Agent MicroMessenger / AlipayClient).
+H5_WALLETS = ("WXPAY", "ALIPAY")
 
 TRANSITIONS: dict[TxStatus, frozenset[TxStatus]] = {
     TxStatus.PENDING: frozenset(
@@ -39,6 +42,10 @@ class InvalidTransition(PmsError):
     """A transaction cannot move from its current state to the requested one."""
 
     error_code = "601"
+
+
+class SessionClosed(PaymentError):
+    """An H5 session that is paid, cancelled before its scan, or past its countdown."""
 
 
 class Notifier(Protocol):
@@ -170,17 +177,24 @@ class Lifecycle:
         a finished transaction. Success notifies the webhook engine.
         """
         with self.store.lock:
-            self.refresh(txn)
-            if status not in TRANSITIONS[txn.status]:
-                raise InvalidTransition(_transition_message(txn, status))
-            if status is TxStatus.SUCCESS and result is None:
-                gateway = self.gateways.get(txn.type)
-                assert gateway is not None
-                result = success(gateway, amt=txn.amt, ids=self.ids, now=self.clock.now())
-            self._move(txn, status, result or PaymentResult(), finished_at=self.clock.now())
+            self._settle(txn, status, result)
+        self._notify(txn, status)
+        return txn
+
+    def _settle(self, txn: Transaction, status: TxStatus, result: PaymentResult | None) -> None:
+        """The state change of settle(); the caller holds the lock and notifies after."""
+        self.refresh(txn)
+        if status not in TRANSITIONS[txn.status]:
+            raise InvalidTransition(_transition_message(txn, status))
+        if status is TxStatus.SUCCESS and result is None:
+            gateway = self.gateways.get(txn.type) or _any_gateway(txn.type)
+            result = success(gateway, amt=txn.amt, ids=self.ids, now=self.clock.now())
+        self._move(txn, status, result or PaymentResult(), finished_at=self.clock.now())
+
+    def _notify(self, txn: Transaction, status: TxStatus) -> None:
+        """Outside the store lock: a webhook engine must never hold up other requests."""
         if status is TxStatus.SUCCESS and txn.webhook_url:
             self.notifier.payment_succeeded(txn)
-        return txn
 
     def _move(
         self, txn: Transaction, status: TxStatus, result: PaymentResult, finished_at: float
@@ -231,6 +245,23 @@ class Lifecycle:
     def session_status(self, session: H5Session) -> SessionStatus:
         return session.status(self.clock.now(), self.settings.h5_countdown)
 
+    def session_payable(self, session: H5Session) -> bool:
+        """Whether the payer can still pay (a cancel after the scan does not stop them)."""
+        return session.payable(self.clock.now(), self.settings.h5_countdown)
+
+    def seconds_left(self, session: H5Session) -> float | None:
+        """Seconds of the scan countdown left; None before the first scan."""
+        ends = session.countdown_ends_at(self.settings.h5_countdown)
+        return None if ends is None else max(0.0, ends - self.clock.now())
+
+    def closed_reason(self, session: H5Session) -> str:
+        """Why a session can no longer be paid, for error messages and the closed page."""
+        if session.paid_rrn is not None:
+            return f"it is paid (rrn {session.paid_rrn})"
+        if session.scanned_at is None and session.cancelled_at is not None:
+            return "it was cancelled before the QR code was scanned"
+        return f"its {self.settings.h5_countdown:g}-second countdown after the scan has ended"
+
     def cancel_session(self, session: H5Session) -> H5Session:
         """Before the scan: closed at once. After: payable until the countdown ends."""
         with self.store.lock:
@@ -245,31 +276,40 @@ class Lifecycle:
         return session
 
     def scan(self, session: H5Session, wallet: str | None) -> H5Session:
-        """The first scan starts the countdown; later scans change nothing but the wallet."""
+        """The first scan starts the countdown; later scans change nothing but the wallet.
+
+        A closed session (paid, cancelled before the scan, countdown over) is not
+        re-opened: the payer sees the "expired or paid" page.
+        """
+        _check_wallet(wallet)
         with self.store.lock:
             if (
                 session.scanned_at is None
                 and self.session_status(session) is SessionStatus.NOT_PAID
             ):
                 session.scanned_at = self.clock.now()
-            if wallet and session.wallet is None:
+            if wallet and session.wallet is None and self.session_payable(session):
                 session.wallet = wallet
         return session
 
-    def pay_session(self, session: H5Session, wallet: str) -> Transaction:
-        """The payer pays in the wallet: a transaction is born, paid, and notified."""
+    def pay_session(self, session: H5Session, wallet: str | None = None) -> Transaction:
+        """The payer pays in the wallet: a transaction is born, paid, and notified.
+
+        Scans first if nobody has; the wallet defaults to the one that scanned, else
+        WeChat Pay. Raises SessionClosed once the session is paid or expired.
+        """
+        _check_wallet(wallet)
         with self.store.lock:
-            if session.scanned_at is None:
-                self.scan(session, wallet)
-            now = self.clock.now()
-            if not session.payable(now, self.settings.h5_countdown):
-                raise PaymentError(
+            self.scan(session, wallet)
+            if not self.session_payable(session):
+                raise SessionClosed(
                     f"sessionId: {session.session_id!r} is expired or paid and can no "
-                    f"longer be paid",
+                    f"longer be paid: {self.closed_reason(session)}",
                     field="sessionId",
                 )
-            gateway = self.gateways.get(wallet) or self.gateways.get("WXPAY")
-            assert gateway is not None
+            now = self.clock.now()
+            type_ = wallet or session.wallet or "WXPAY"
+            gateway = self.gateways.get(type_) or _any_gateway(type_)
             rrn = (
                 "00"
                 + pms_datetime(now)[2:19].replace("-", "").replace("T", "").replace(":", "")
@@ -295,13 +335,34 @@ class Lifecycle:
                 session_id=session.session_id,
             )
             self.store.add_transaction(txn)
+            self._settle(txn, TxStatus.SUCCESS, None)
             session.wallet = gateway.type
             session.paid_rrn = txn.rrn
-            self.settle(txn, TxStatus.SUCCESS)
+        self._notify(txn, TxStatus.SUCCESS)
         return txn
 
     def reset(self) -> None:
         self.store.reset()
+
+
+def _check_wallet(wallet: str | None) -> None:
+    if wallet is not None and wallet not in H5_WALLETS:
+        raise PmsError(
+            f"wallet: {wallet!r} is not one of {', '.join(H5_WALLETS)} "
+            f"(an H5 QR code is scanned in WeChat or Alipay)",
+            field="wallet",
+        )
+
+
+def _any_gateway(type_: str) -> Gateway:
+    """A gateway by type even when --gateways leaves it out of online/gateway.
+
+    H5 sessions are paid in WeChat or Alipay whatever the hosted page offers.
+    """
+    for gateway in load_gateways():
+        if gateway.type == type_:
+            return gateway
+    raise PmsError(f"type: {type_!r} is not a known gateway", field="type")
 
 
 def _transition_message(txn: Transaction, status: TxStatus) -> str:
