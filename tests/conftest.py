@@ -163,3 +163,32 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             yellow=True,
             bold=True,
         )
+
+
+# ---------------------------------------------------------------- H5 sessions
+
+# User-Agents of the wallets' in-app browsers (what scans an H5 QR code) and of a
+# plain desktop browser, which gets the wallet chooser.
+WECHAT_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 16_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.37(0x18002529) NetType/WIFI"
+)
+ALIPAY_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 16_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/20E247 ChannelId(1) Nebula AlipayDefined(nt:WIFI,ws:390|780|3.0) "
+    "AliApp(AP/10.3.70.6000) AlipayClient/10.3.70.6000 Language/zh-Hans"
+)
+DESKTOP_UA = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0 Safari/537.36"
+)
+
+
+def page_text(html: str) -> str:
+    """What a reader sees of an HTML page: tags stripped, entities decoded, spaces collapsed."""
+    import html as html_lib
+    import re
+
+    body = re.sub(r"(?s)<(script|style|head)\b.*?</\1>", " ", html)
+    body = re.sub(r"</?(span|b|i|em|strong)\b[^>]*>", "", body)  # inline: no gap
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", body)).split())
