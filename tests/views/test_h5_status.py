@@ -8,6 +8,8 @@ wins) until the countdown ends ("0"); a paid session cannot be cancelled.
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -248,3 +250,19 @@ def test_no_webhook_without_payment(live: Live) -> None:
     live.sandbox.clock.advance(COUNTDOWN)
     assert status(live, created["sessionId"]) == "0"
     assert live.sandbox.webhooks.deliveries() == []
+
+
+def test_concurrent_payments_pay_once(live: Live) -> None:
+    created = create(live)
+    scan(live, created)
+    barrier = threading.Barrier(8)
+
+    def press_pay(_: int) -> int:
+        barrier.wait(timeout=10)
+        return live.http.post(created["content"], headers={"User-Agent": WECHAT_UA}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(press_pay, range(8)))
+    assert statuses == [303] + [409] * 7
+    assert len(live.sandbox.store.transactions()) == 1
+    assert len(live.sandbox.webhooks.deliveries()) == 1
