@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Live, session_fields
+
+from tests.conftest import Live, session_fields
 
 
 def create(live: Live, client: Any = None, **overrides: Any) -> dict[str, Any]:

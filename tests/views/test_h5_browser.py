@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 import zxingcpp
-from conftest import ALIPAY_UA, ARTIFACTS, DESKTOP_UA, WECHAT_UA, Live, session_fields
 from PIL import Image
+
+from tests.conftest import ALIPAY_UA, ARTIFACTS, DESKTOP_UA, WECHAT_UA, Live, session_fields
 
 pytestmark = pytest.mark.browser
 

@@ -15,13 +15,13 @@ from typing import Any
 import httpx
 import pytest
 import zxingcpp
-from conftest import SHOP_A, WECHAT_UA, Live, page_text
 from PIL import Image
 
 from mockpms.app import create_app
 from mockpms.client import PMSClient
 from mockpms.config import Settings
 from mockpms.server import ServerThread
+from tests.conftest import SHOP_A, WECHAT_UA, Live, page_text
 
 PUBLIC_URL = "https://pms.example.test:8443"
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ALIPAY_UA, DESKTOP_UA, WECHAT_UA, Live, page_text, session_fields
+
+from tests.conftest import ALIPAY_UA, DESKTOP_UA, WECHAT_UA, Live, page_text, session_fields
 
 
 def create(live: Live, **overrides: Any) -> dict[str, Any]:

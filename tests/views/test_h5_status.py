@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from conftest import WECHAT_UA, Live, session_fields
+
+from tests.conftest import WECHAT_UA, Live, session_fields
 
 COUNTDOWN = 300
 
