@@ -112,9 +112,7 @@ def _find(box: Sandbox, session_id: str, api_key: str | None) -> H5Session:
     if api_key is not None:
         found = box.store.session(api_key, session_id)
         if found is None:
-            raise ControlError(
-                f"no H5 session {session_id!r} for apiKey {api_key!r}", status=404
-            )
+            raise ControlError(f"no H5 session {session_id!r} for apiKey {api_key!r}", status=404)
         return found
     matches = box.store.sessions_with_id(session_id)
     if not matches:
