@@ -283,7 +283,9 @@ class H5Session:
             "scannedAt": self.scanned_at,
             "wallet": self.wallet,
             "countdownEndsAt": ends,
-            "secondsLeft": None if ends is None else max(0.0, ends - now),
+            "secondsLeft": None
+            if ends is None or self.paid_rrn is not None
+            else max(0.0, ends - now),
             "cancelledAt": self.cancelled_at,
             "payable": self.payable(now, countdown),
             "rrn": self.paid_rrn,

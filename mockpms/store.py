@@ -84,6 +84,19 @@ class Store:
                 )
             self._sessions[session.key] = session
             self._sessions_by_token[session.token] = session
+            if len(self._sessions) > self.transaction_cap:
+                self._evict_closed_sessions()
+
+    def _evict_closed_sessions(self) -> None:
+        """Drop the oldest paid or cancelled sessions; open ones are never evicted."""
+        excess = len(self._sessions) - self.transaction_cap
+        for key, session in list(self._sessions.items()):
+            if excess <= 0:
+                break
+            if session.paid_rrn is not None or session.cancelled_at is not None:
+                del self._sessions[key]
+                self._sessions_by_token.pop(session.token, None)
+                excess -= 1
 
     def session(self, api_key: str, session_id: str) -> H5Session | None:
         with self.lock:
