@@ -29,11 +29,12 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = Sandbox(settings, store=store, clock=clock)
 
-    from mockpms.views import control, control_sessions, h5, pms
+    from mockpms.views import control, control_sessions, control_webhooks, h5, pms
 
     pms.register(app)
     app.register_blueprint(control.bp)
     app.register_blueprint(control_sessions.bp)
+    app.register_blueprint(control_webhooks.bp)
     app.register_blueprint(h5.bp)
     _register_error_handlers(app)
     return app

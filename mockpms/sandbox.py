@@ -7,6 +7,7 @@ from mockpms.config import Settings
 from mockpms.gateways import GatewayCatalog
 from mockpms.ids import IdGenerator
 from mockpms.lifecycle import Lifecycle
+from mockpms.scheduler import Scheduler
 from mockpms.store import Store
 from mockpms.webhooks import WebhookEngine
 
@@ -20,7 +21,10 @@ class Sandbox:
         self.store = store or Store(transaction_cap=settings.transaction_cap)
         self.ids = IdGenerator(settings.seed)
         self.gateways = GatewayCatalog(settings.gateways)
-        self.webhooks = WebhookEngine(settings, self.clock)
+        # Jobs on the mock clock (webhook attempts, auto-settlement): one timer thread
+        # and a bounded pool, started on first use.
+        self.scheduler = Scheduler(self.clock, settings.webhook_workers)
+        self.webhooks = WebhookEngine(settings, self.clock, self.scheduler)
         self.lifecycle = Lifecycle(
             settings, self.store, self.clock, self.ids, self.gateways, notifier=self.webhooks
         )
@@ -28,10 +32,20 @@ class Sandbox:
     def reset(self) -> None:
         """Back to the start state: no transactions, sessions, deliveries; clock offset 0."""
         with self.store.lock:
+            self.scheduler.cancel_all()
             self.webhooks.reset()
             self.store.reset()
             self.clock.reset()
             self.ids.reseed(self.settings.seed)
 
+    def run_due(self, timeout: float = 60.0) -> tuple[int, int]:
+        """Run every job due on the mock clock now and wait for them (see Scheduler.run_due).
+
+        Call it after moving time without the control API, e.g. after freezegun's tick().
+        """
+        return self.scheduler.run_due(timeout)
+
     def close(self) -> None:
+        """Stop the scheduler (pending jobs cancelled, at most a few seconds) and the engine."""
+        self.scheduler.close()
         self.webhooks.close()

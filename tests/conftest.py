@@ -5,9 +5,14 @@ Tests drive the mock the way users do: over HTTP with signed requests.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import socket
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -192,3 +197,142 @@ def page_text(html: str) -> str:
     body = re.sub(r"(?s)<(script|style|head)\b.*?</\1>", " ", html)
     body = re.sub(r"</?(span|b|i|em|strong)\b[^>]*>", "", body)  # inline: no gap
     return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+# ---------------------------------------------------------------- webhook receiver
+
+
+@dataclass(frozen=True)
+class Reply:
+    """How the receiver answers one webhook POST."""
+
+    status: int = 200
+    body: str = '{"errorCode": "0"}'
+    delay: float = 0.0  # seconds to sit on the request before answering (a slow receiver)
+    content_type: str = "application/json"
+
+
+ACK = Reply()
+
+
+@dataclass(frozen=True)
+class Received:
+    """One POST the receiver got."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return None  # a client that gave up (timeout) is expected here, not an error
+
+
+class Receiver:
+    """A merchant's webhook endpoint on 127.0.0.1: records every POST and answers from
+    a script (`respond(Reply(500), Reply(500), ACK)`), then with `default`.
+
+    wait_for(n) blocks on a condition until n requests arrived, with a timeout.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[Received] = []
+        self.default = ACK
+        self._script: list[Reply] = []
+        self._arrived = threading.Condition()
+        self._stopping = threading.Event()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                received = Received(self.path, dict(self.headers.items()), self.rfile.read(length))
+                with receiver._arrived:
+                    reply = receiver._script.pop(0) if receiver._script else receiver.default
+                    receiver.requests.append(received)
+                    receiver._arrived.notify_all()
+                if reply.delay and receiver._stopping.wait(reply.delay):
+                    return
+                data = reply.body.encode("utf-8")
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/webhook"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    def respond(self, *replies: Reply) -> None:
+        """Answer the next requests with these replies, in order; `default` after them."""
+        with self._arrived:
+            self._script.extend(replies)
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
+        """The first `count` requests, once they arrived; fails the test after `timeout`."""
+        with self._arrived:
+            arrived = self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
+            if not arrived:
+                raise AssertionError(
+                    f"the receiver got {len(self.requests)} request(s), expected {count} "
+                    f"within {timeout} s"
+                )
+            return list(self.requests[:count])
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A fresh webhook receiver on 127.0.0.1; acknowledges unless told otherwise."""
+    found = Receiver()
+    yield found
+    found.stop()
+
+
+def refused_url() -> str:
+    """An http URL on 127.0.0.1 where nothing listens (connections are refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/webhook"
+
+
+@pytest.fixture
+def live_with() -> Iterator[Any]:
+    """Start extra live servers with their own settings: `live_with(webhook_timeout=0.5)`.
+
+    For options the shared server cannot change; each is closed after the test.
+    """
+    started: list[Live] = []
+
+    def start(**overrides: Any) -> Live:
+        settings = Settings(merchants=(SHOP_A, SHOP_B)).with_overrides(**overrides)
+        found = Live(ServerThread(create_app(settings)).start())
+        started.append(found)
+        return found
+
+    yield start
+    for found in started:
+        found.http.close()
+        found.sandbox.close()
+        found.server.stop()

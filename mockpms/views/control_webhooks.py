@@ -1,0 +1,80 @@
+"""Control API for time and webhooks: read and move the mock clock, read the attempt log."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from mockpms.app import sandbox
+from mockpms.errors import ControlError
+from mockpms.sandbox import Sandbox
+from mockpms.views.control import control_body
+from mockpms.webhooks import iso_time
+
+bp = Blueprint("control_webhooks", __name__, url_prefix="/_mock")
+
+# Mock time must stay a date Python (and PMS's txDatetime format) can print: year < 9999.
+LATEST_MOCK_TIME = 2.0e11
+# How long an advance waits for the work it made due (a hung receiver costs at most
+# webhook_timeout per attempt; the answer says how many were still running).
+ADVANCE_WAIT = 60.0
+
+
+def _clock_json(box: Sandbox, **extra: Any) -> dict[str, Any]:
+    now = box.clock.now()
+    return {
+        "offset": box.clock.offset,
+        "now": now,
+        "time": iso_time(now),
+        **extra,
+        "pending": box.scheduler.pending(),
+        "nextDueAt": box.scheduler.next_due(),
+    }
+
+
+@bp.get("/clock")
+def clock() -> Any:
+    """Mock time: wall clock plus offset (seconds), as epoch seconds and ISO 8601 UTC."""
+    return jsonify(_clock_json(sandbox()))
+
+
+@bp.post("/clock/advance")
+def advance() -> Any:
+    """Move mock time forward and run every job that fell due before answering."""
+    body = control_body()
+    if "seconds" not in body:
+        raise ControlError('give the seconds to advance, e.g. {"seconds": 300}')
+    seconds = body["seconds"]
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise ControlError(f"seconds must be a number, e.g. 300 (got {seconds!r:.40})")
+    try:
+        value = float(seconds)
+    except OverflowError:
+        value = math.inf
+    if math.isnan(value) or value < 0:
+        raise ControlError("seconds must be a number >= 0: mock time never goes back")
+    box = sandbox()
+    if box.clock.now() + value > LATEST_MOCK_TIME:
+        raise ControlError("seconds is too large: mock time would pass the year 8000")
+    box.clock.advance(value)
+    ran, still_running = box.run_due(ADVANCE_WAIT)
+    return jsonify(_clock_json(box, advanced=value, ran=ran, stillRunning=still_running))
+
+
+@bp.get("/webhooks")
+def webhooks() -> Any:
+    """Every webhook attempt, oldest first (?rrn= or ?sessionId= to filter), and each series."""
+    rrn = request.args.get("rrn") or None
+    session_id = request.args.get("sessionId") or None
+    engine = sandbox().webhooks
+    attempts = engine.attempts(rrn=rrn, session_id=session_id)
+    deliveries = engine.deliveries(rrn=rrn, session_id=session_id)
+    return jsonify(
+        {
+            "count": len(attempts),
+            "attempts": [a.to_json() for a in attempts],
+            "deliveries": [d.to_json() for d in deliveries],
+        }
+    )
