@@ -147,6 +147,10 @@ class Body:
             raise InvalidField(
                 name, f"must be an http:// or https:// URL with a host (got {value[:60]!r})"
             )
+        try:
+            parts.port  # noqa: B018  # raises ValueError for a port out of range
+        except ValueError:
+            raise InvalidField(name, f"has an invalid port (got {value[:60]!r})") from None
         return value
 
     def flag(self, name: str) -> bool:

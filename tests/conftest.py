@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -252,6 +253,10 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def setup(self) -> None:
+                super().setup()  # answer in one go, not 40 ms later (Nagle + delayed ACK)
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 received = Received(self.path, dict(self.headers.items()), self.rfile.read(length))
@@ -336,3 +341,48 @@ def live_with() -> Iterator[Any]:
         found.http.close()
         found.sandbox.close()
         found.server.stop()
+
+
+class SilentReceiver:
+    """A hung merchant on 127.0.0.1: accepts every connection and never answers.
+
+    Each connection is held `hold` seconds (longer than the mock's webhook timeout,
+    so the mock gives up first), then closed so sockets do not pile up.
+    """
+
+    def __init__(self, hold: float = 5.0) -> None:
+        self.hold = hold
+        self.accepted = 0
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=1024)
+        self._listener.settimeout(0.05)
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}/webhook"
+        self._held: list[tuple[float, socket.socket]] = []
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                conn = None
+            if conn is not None:
+                self.accepted += 1
+                self._held.append((time.monotonic() + self.hold, conn))
+            while self._held and self._held[0][0] <= time.monotonic():
+                self._held.pop(0)[1].close()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(5)
+        for _, conn in self._held:
+            conn.close()
+        self._listener.close()
+
+
+@pytest.fixture
+def silent_receiver() -> Iterator[SilentReceiver]:
+    found = SilentReceiver()
+    yield found
+    found.stop()

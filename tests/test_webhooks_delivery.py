@@ -298,3 +298,37 @@ def test_the_log_keeps_only_the_newest_attempts(live_with: Any, receiver: Receiv
     advance(mock, 300 * 4)
     assert len(receiver.requests) == 5
     assert [a["attempt"] for a in attempts(mock)] == [3, 4, 5]
+
+
+def test_limit_keeps_the_newest_attempts(live: Live, receiver: Receiver) -> None:
+    receiver.default = Reply(500)
+    rrn = pay_sale(live, receiver.url)
+    advance(live, 0)
+    advance(live, 600)
+    newest = live.control("GET", "/webhooks", params={"limit": 2}).json()
+    assert [a["attempt"] for a in newest["attempts"]] == [2, 3]
+    assert newest["deliveries"][0]["rrn"] == rrn
+    assert live.control("GET", "/webhooks", params={"limit": 0}).json()["attempts"] == []
+    bad = live.control("GET", "/webhooks", params={"limit": "-1"})
+    assert bad.status_code == 400
+    assert "limit" in bad.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://shop.example/hook",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "shop.example/hook",
+        "http://",
+        "http://shop.example:99999/hook",
+    ],
+)
+def test_only_http_and_https_webhook_urls_are_accepted(live: Live, url: str) -> None:
+    answer = live.client.sales(**sale_fields(webhookUrl=url))
+    assert answer["errorCode"] == "40002"
+    assert "webhookUrl" in answer["errorMessage"]
+    h5 = live.client.h5_create(**session_fields(webhookUrl=url))
+    assert h5["errorCode"] == "40002"
+    assert "webhookUrl" in h5["errorMessage"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
 
@@ -12,6 +12,8 @@ from mockpms.errors import ControlError
 from mockpms.sandbox import Sandbox
 from mockpms.views.control import control_body
 from mockpms.webhooks import iso_time
+
+T = TypeVar("T")
 
 bp = Blueprint("control_webhooks", __name__, url_prefix="/_mock")
 
@@ -65,12 +67,16 @@ def advance() -> Any:
 
 @bp.get("/webhooks")
 def webhooks() -> Any:
-    """Every webhook attempt, oldest first (?rrn= or ?sessionId= to filter), and each series."""
+    """Every webhook attempt, oldest first, and each series (delivery) with its state.
+
+    ?rrn= or ?sessionId= filter; ?limit=N keeps the newest N of each.
+    """
     rrn = request.args.get("rrn") or None
     session_id = request.args.get("sessionId") or None
+    limit = _limit(request.args.get("limit"))
     engine = sandbox().webhooks
-    attempts = engine.attempts(rrn=rrn, session_id=session_id)
-    deliveries = engine.deliveries(rrn=rrn, session_id=session_id)
+    attempts = _newest(engine.attempts(rrn=rrn, session_id=session_id), limit)
+    deliveries = _newest(engine.deliveries(rrn=rrn, session_id=session_id), limit)
     return jsonify(
         {
             "count": len(attempts),
@@ -78,3 +84,17 @@ def webhooks() -> Any:
             "deliveries": [d.to_json() for d in deliveries],
         }
     )
+
+
+def _newest(items: list[T], limit: int | None) -> list[T]:
+    if limit is None:
+        return items
+    return items[len(items) - limit :] if limit < len(items) else items
+
+
+def _limit(text: str | None) -> int | None:
+    if text is None or text == "":
+        return None
+    if not text.isascii() or not text.isdigit():
+        raise ControlError(f"limit must be a whole number >= 0 (got {text[:20]!r})")
+    return int(text)
