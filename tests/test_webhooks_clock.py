@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Live
+from tests.conftest import Live
 
 from mockpms.webhooks import describe_error
 

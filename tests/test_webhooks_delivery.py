@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import ACK, Live, Receiver, Reply, refused_url, sale_fields, session_fields
+from tests.conftest import ACK, Live, Receiver, Reply, refused_url, sale_fields, session_fields
 
 from mockpms.models import TxStatus
 

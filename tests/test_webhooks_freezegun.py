@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from conftest import SHOP_A, Receiver, Reply
+from tests.conftest import SHOP_A, Receiver, Reply
 from freezegun import freeze_time
 
 from mockpms.config import Settings

@@ -11,7 +11,7 @@ import statistics
 import time
 from typing import Any
 
-from conftest import SHOP_A, SilentReceiver
+from tests.conftest import SHOP_A, SilentReceiver
 
 from mockpms.client import PMSClient
 from mockpms.lifecycle import SaleRequest
