@@ -158,16 +158,29 @@ class WebhookEngine:
         self._ids = 0
         self._attempt_ids = 0
         self._generation = 0  # bumped by reset(): work started before it is forgotten
-        self._http = httpx.Client(
-            timeout=httpx.Timeout(settings.webhook_timeout),
+        self._http = self._client(None)
+
+    def _client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
+        return httpx.Client(
+            timeout=httpx.Timeout(self.settings.webhook_timeout),
             follow_redirects=False,  # a redirect is not an acknowledgement
             trust_env=False,  # never route a merchant's webhook through a proxy from the env
             limits=httpx.Limits(
-                max_connections=settings.webhook_workers * 2,
-                max_keepalive_connections=settings.webhook_workers,
+                max_connections=self.settings.webhook_workers * 2,
+                max_keepalive_connections=self.settings.webhook_workers,
             ),
             headers={"User-Agent": f"mockpms/{__version__} (webhook)"},
+            transport=transport,
         )
+
+    def use_transport(self, transport: httpx.BaseTransport) -> None:
+        """Send webhooks through this httpx transport from now on.
+
+        For tests: e.g. httpx.WSGITransport(app=shop_app) delivers straight into the
+        shop's WSGI app, or a transport that refuses hosts other than 127.0.0.1.
+        """
+        old, self._http = self._http, self._client(transport)
+        old.close()
 
     # ------------------------------------------------------------- Notifier
 

@@ -104,10 +104,34 @@ def test_settings() -> Settings:
     return Settings(merchants=(SHOP_A, SHOP_B))
 
 
+class LocalOnlyTransport(httpx.HTTPTransport):
+    """Webhooks from the test servers reach 127.0.0.1 only.
+
+    The document's examples use real hosts (www.xxx.com, pms-dev-fps.tech-trans.com)
+    as webhookUrl; a test that pays such a transaction must not POST to them.
+    """
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host not in ("127.0.0.1", "localhost"):
+            raise httpx.ConnectError(
+                f"the test suite sends webhooks to 127.0.0.1 only, not {request.url.host}",
+                request=request,
+            )
+        return super().handle_request(request)
+
+
+def start_live(settings: Settings) -> Live:
+    """A live mockpms on a free port whose webhooks stay on 127.0.0.1."""
+    server = ServerThread(create_app(settings)).start()
+    server.app.extensions["mockpms"].webhooks.use_transport(LocalOnlyTransport())
+    return Live(server)
+
+
 @pytest.fixture(scope="session")
 def live_server(test_settings: Settings) -> Iterator[Live]:
-    server = ServerThread(create_app(test_settings)).start()
-    yield Live(server)
+    live = start_live(test_settings)
+    server = live.server
+    yield live
     server.app.extensions["mockpms"].close()
     server.stop()
 
@@ -332,7 +356,7 @@ def live_with() -> Iterator[Any]:
 
     def start(**overrides: Any) -> Live:
         settings = Settings(merchants=(SHOP_A, SHOP_B)).with_overrides(**overrides)
-        found = Live(ServerThread(create_app(settings)).start())
+        found = start_live(settings)
         started.append(found)
         return found
 

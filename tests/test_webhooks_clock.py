@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.conftest import Live
 
 from mockpms.webhooks import describe_error
+from tests.conftest import Live
 
 
 def test_the_clock_starts_at_the_wall_clock_and_moves_forward_only(live: Live) -> None:

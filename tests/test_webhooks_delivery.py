@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.conftest import ACK, Live, Receiver, Reply, refused_url, sale_fields, session_fields
 
 from mockpms.models import TxStatus
+from tests.conftest import ACK, Live, Receiver, Reply, refused_url, sale_fields, session_fields
 
 DOCUMENT_FIELDS = {
     "storeCode",

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from tests.conftest import SHOP_A, Receiver, Reply
 from freezegun import freeze_time
 
 from mockpms.config import Settings
 from mockpms.lifecycle import SaleRequest
 from mockpms.models import TxStatus
 from mockpms.sandbox import Sandbox
+from tests.conftest import SHOP_A, Receiver, Reply
 
 FROZEN = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 

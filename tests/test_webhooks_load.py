@@ -11,11 +11,10 @@ import statistics
 import time
 from typing import Any
 
-from tests.conftest import SHOP_A, SilentReceiver
-
 from mockpms.client import PMSClient
 from mockpms.lifecycle import SaleRequest
 from mockpms.models import TxStatus
+from tests.conftest import SHOP_A, SilentReceiver
 
 PAYMENTS = 2000
 QUERIES = 300
