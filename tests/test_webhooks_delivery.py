@@ -8,12 +8,23 @@ ran, so the assertions follow it directly.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import httpx
 import pytest
 
 from mockpms.models import TxStatus
-from tests.conftest import ACK, Live, Receiver, Reply, refused_url, sale_fields, session_fields
+from tests.conftest import (
+    ACK,
+    Live,
+    LocalOnlyTransport,
+    Receiver,
+    Reply,
+    refused_url,
+    sale_fields,
+    session_fields,
+)
 
 DOCUMENT_FIELDS = {
     "storeCode",
@@ -332,3 +343,22 @@ def test_only_http_and_https_webhook_urls_are_accepted(live: Live, url: str) -> 
     h5 = live.client.h5_create(**session_fields(webhookUrl=url))
     assert h5["errorCode"] == "40002"
     assert "webhookUrl" in h5["errorMessage"]
+
+
+def test_webhooks_can_go_straight_into_a_wsgi_app(live: Live) -> None:
+    received: list[Any] = []
+
+    def shop(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        received.append((environ["PATH_INFO"], json.loads(environ["wsgi.input"].read(length))))
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"errorCode": "0"}']
+
+    live.sandbox.webhooks.use_transport(httpx.WSGITransport(app=shop))
+    try:
+        rrn = pay_sale(live, "https://shop.test/notify")
+        advance(live, 0)
+    finally:
+        live.sandbox.webhooks.use_transport(LocalOnlyTransport())
+    assert [(path, payload["rrn"]) for path, payload in received] == [("/notify", rrn)]
+    assert attempts(live, rrn)[0]["acknowledged"] is True
