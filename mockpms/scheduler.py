@@ -258,9 +258,10 @@ class Scheduler:
                 now = self.clock.now()
                 self._release_due(now)
                 self._drop_cancelled_top()
-                delay = MAX_TIMER_SLEEP
+                # Nothing waiting: sleep until schedule() brings a job (it nudges).
+                delay = None
                 if self._heap:
-                    delay = min(delay, max(0.0, self._heap[0].due_at - now))
+                    delay = min(MAX_TIMER_SLEEP, max(0.0, self._heap[0].due_at - now))
                 self._timer_wakeup.wait(delay)
 
     def _work(self) -> None:
