@@ -33,6 +33,20 @@ log = logging.getLogger("mockpms.scheduler")
 MAX_TIMER_SLEEP = 1.0
 
 
+_CLOCK_GETTIME: Callable[[int], float] | None = getattr(time, "clock_gettime", None)
+
+
+def real_monotonic() -> float:
+    """Seconds on a monotonic clock that freezegun leaves alone, for real timeouts.
+
+    freezegun freezes time.monotonic() too; a wait bounded by it would never end
+    under freeze_time. CLOCK_MONOTONIC read through clock_gettime is not patched.
+    """
+    if _CLOCK_GETTIME is not None:
+        return _CLOCK_GETTIME(time.CLOCK_MONOTONIC)
+    return time.monotonic()  # Windows: no clock_gettime
+
+
 class JobState(str, Enum):
     PENDING = "pending"
     RUNNING = "running"
@@ -141,7 +155,7 @@ class Scheduler:
         seconds in all. Returns (jobs that finished meanwhile, due jobs still running).
         Never call it from a job, or while holding a lock a job needs.
         """
-        deadline = time.monotonic() + timeout
+        deadline = real_monotonic() + timeout
         with self._lock:
             completed_before = self._completed
         while True:
@@ -154,7 +168,7 @@ class Scheduler:
                     if job.due_at <= now and _is_live(job)
                 ]
             for job in due:
-                job.wait(max(0.0, deadline - time.monotonic()))
+                job.wait(max(0.0, deadline - real_monotonic()))
             unfinished = sum(1 for job in due if not job.finished)
             if not due or unfinished:
                 with self._lock:
@@ -207,9 +221,9 @@ class Scheduler:
             self._timer_wakeup.notify_all()
             self._work_ready.notify_all()
             exited = [*self._threads, *([self._timer] if self._timer else [])]
-        deadline = time.monotonic() + timeout
+        deadline = real_monotonic() + timeout
         for event in exited:
-            event.wait(max(0.0, deadline - time.monotonic()))
+            event.wait(max(0.0, deadline - real_monotonic()))
         stuck = sum(1 for event in exited if not event.is_set())
         if stuck:
             log.warning("scheduler closed with %d job(s) still running", stuck)

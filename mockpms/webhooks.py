@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,7 +28,7 @@ from mockpms import __version__
 from mockpms.clock import Clock
 from mockpms.config import Settings
 from mockpms.models import Transaction
-from mockpms.scheduler import Job, Scheduler
+from mockpms.scheduler import Job, Scheduler, real_monotonic
 
 # An acknowledgement is a few bytes; reading more would let a receiver stall a worker.
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -228,11 +227,11 @@ class WebhookEngine:
         self, count: int, rrn: str | None = None, timeout: float = 10.0
     ) -> list[Attempt]:
         """Block until at least `count` attempts (for `rrn`) are logged, or `timeout` passes."""
-        deadline = time.monotonic() + timeout
+        deadline = real_monotonic() + timeout
         with self._lock:
             while True:
                 found = [a for a in self._log if rrn in (None, a.rrn)]
-                remaining = deadline - time.monotonic()
+                remaining = deadline - real_monotonic()
                 if len(found) >= count or remaining <= 0:
                     return found
                 self._changed.wait(remaining)
@@ -281,9 +280,9 @@ class WebhookEngine:
             if generation != self._generation or delivery.cancelled:
                 return
         sent_at = self.clock.now()
-        started = time.perf_counter()
+        started = real_monotonic()
         outcome = self._post(delivery.url, delivery.payload)
-        duration_ms = (time.perf_counter() - started) * 1000
+        duration_ms = (real_monotonic() - started) * 1000
         with self._lock:
             if generation != self._generation or delivery.cancelled:
                 return

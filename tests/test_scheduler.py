@@ -170,3 +170,14 @@ def test_under_freezegun_the_timer_does_not_fire_on_real_time() -> None:
         assert not job.wait(1.5), "frozen time has not reached the job; the timer must wait"
         assert job.state is JobState.PENDING
         scheduler.close()
+
+
+def test_under_freezegun_timeouts_still_pass_in_real_time() -> None:
+    with freeze_time(datetime(2026, 3, 1, tzinfo=timezone.utc)):
+        clock = Clock()
+        scheduler = Scheduler(clock, workers=1)
+        release = threading.Event()
+        scheduler.schedule(clock.now(), release.wait)
+        assert scheduler.run_due(timeout=0.2) == (0, 1), "gave up on the stuck job"
+        release.set()
+        scheduler.close()
