@@ -57,7 +57,7 @@ class JobState(str, Enum):
 class Job:
     """A handle on one scheduled callback: when it is due, whether it ran, cancel()."""
 
-    __slots__ = ("_done", "_scheduler", "callback", "due_at", "name", "seq", "state")
+    __slots__ = ("_done", "_scheduler", "callback", "due_at", "lane", "name", "seq", "state")
 
     def __init__(
         self,
@@ -66,12 +66,14 @@ class Job:
         seq: int,
         callback: Callable[[], object],
         name: str,
+        lane: str,
     ) -> None:
         self._scheduler = scheduler
         self.due_at = due_at
         self.seq = seq
         self.callback = callback
         self.name = name
+        self.lane = lane
         self.state = JobState.PENDING
         self._done = threading.Event()
 
@@ -112,7 +114,12 @@ class Scheduler:
         self._timer_wakeup = threading.Condition(self._lock)
         self._work_ready = threading.Condition(self._lock)
         self._heap: list[Job] = []
-        self._ready: deque[Job] = deque()
+        # Due jobs waiting for a worker, one FIFO queue per lane, served in turn.
+        self._lanes: dict[str, deque[Job]] = {}
+        self._lane_running: dict[str, int] = {}
+        # One lane (one webhook receiver) never holds more than this many workers, so
+        # a receiver that hangs leaves workers for the others.
+        self.lane_limit = max(1, workers * 3 // 4)
         self._running: set[Job] = set()
         self._seq = itertools.count()
         self._pending = 0  # PENDING jobs in the heap or the ready queue
@@ -124,14 +131,23 @@ class Scheduler:
 
     # ------------------------------------------------------------------ public
 
-    def schedule(self, due_at: float, callback: Callable[[], object], *, name: str = "job") -> Job:
+    def schedule(
+        self,
+        due_at: float,
+        callback: Callable[[], object],
+        *,
+        name: str = "job",
+        lane: str = "",
+    ) -> Job:
         """Run `callback` on a worker once the mock clock reaches `due_at` (epoch seconds).
 
-        A job already due goes straight to the workers. After close() the job comes
-        back cancelled: a sandbox that is shutting down starts nothing new.
+        Due jobs of different lanes (e.g. webhook receivers) are served in turn, and
+        a named lane holds at most `lane_limit` workers. A job already due goes straight
+        to the workers. After close() the job comes back cancelled: a sandbox that is
+        shutting down starts nothing new.
         """
         with self._lock:
-            job = Job(self, due_at, next(self._seq), callback, name)
+            job = Job(self, due_at, next(self._seq), callback, name, lane)
             if self._closed:
                 job.state = JobState.CANCELLED
                 job._done.set()
@@ -164,7 +180,7 @@ class Scheduler:
                 self._release_due(now)
                 due = [
                     job
-                    for job in itertools.chain(self._ready, self._running)
+                    for job in itertools.chain(*self._lanes.values(), self._running)
                     if job.due_at <= now and _is_live(job)
                 ]
             for job in due:
@@ -197,12 +213,13 @@ class Scheduler:
     def cancel_all(self) -> int:
         """Cancel every job not yet started (a reset); returns how many were cancelled."""
         with self._lock:
-            cancelled = [j for j in itertools.chain(self._heap, self._ready) if _is_pending(j)]
+            queued = itertools.chain(self._heap, *self._lanes.values())
+            cancelled = [j for j in queued if _is_pending(j)]
             for job in cancelled:
                 job.state = JobState.CANCELLED
                 job._done.set()
             self._heap.clear()
-            self._ready.clear()
+            self._lanes.clear()
             self._pending = 0
             return len(cancelled)
 
@@ -241,7 +258,7 @@ class Scheduler:
 
     def _enqueue(self, job: Job) -> None:
         """Hand a due job to the workers (lock held); start a worker if none is idle."""
-        self._ready.append(job)
+        self._lanes.setdefault(job.lane, deque()).append(job)
         if self._idle_workers:
             # Counted off here, not by the woken worker: a burst of enqueues before it
             # wakes must start more workers rather than notify the same one again.
@@ -249,6 +266,24 @@ class Scheduler:
             self._work_ready.notify()
         elif len(self._threads) < self.workers:
             self._threads.append(_spawn(self._work, f"{self.name}-worker-{len(self._threads)}"))
+
+    def _take(self) -> Job | None:
+        """The next job for a worker (lock held): lanes in turn, skipping full lanes."""
+        for lane in list(self._lanes):
+            queue = self._lanes[lane]
+            while queue and queue[0].state is not JobState.PENDING:
+                queue.popleft()  # cancelled while waiting
+            if not queue:
+                del self._lanes[lane]
+                continue
+            if lane and self._lane_running.get(lane, 0) >= self.lane_limit:
+                continue  # the default lane "" (quick in-memory jobs) has no limit
+            job = queue.popleft()
+            del self._lanes[lane]  # to the back of the turn
+            if queue:
+                self._lanes[lane] = queue
+            return job
+        return None
 
     def _release_due(self, now: float) -> None:
         """Move every job due at `now` from the heap to the workers (lock held)."""
@@ -282,17 +317,18 @@ class Scheduler:
         """A worker thread: take due jobs one at a time, run them, never die of an error."""
         while True:
             with self._lock:
-                while not self._ready and not self._closed:
+                job = self._take()
+                while job is None and not self._closed:
                     self._idle_workers += 1  # the notifier takes it off again
                     self._work_ready.wait()
+                    job = self._take()
                 if self._closed:
                     return
-                job = self._ready.popleft()
-                if job.state is not JobState.PENDING:
-                    continue
+                assert job is not None
                 job.state = JobState.RUNNING
                 self._pending -= 1
                 self._running.add(job)
+                self._lane_running[job.lane] = self._lane_running.get(job.lane, 0) + 1
             try:
                 job.callback()
             except Exception:
@@ -301,6 +337,9 @@ class Scheduler:
                 with self._lock:
                     job.state = JobState.DONE
                     self._running.discard(job)
+                    self._lane_running[job.lane] -= 1
+                    if not self._lane_running[job.lane]:
+                        del self._lane_running[job.lane]
                     self._completed += 1
                 job._done.set()
 

@@ -21,6 +21,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -270,6 +271,7 @@ class WebhookEngine:
             due_at,
             lambda: self._attempt(delivery, number, due_at, generation),
             name=f"webhook {delivery.rrn} #{number}",
+            lane=_receiver(delivery.url),  # a hung receiver only holds up itself
         )
 
     def _attempt(
@@ -402,6 +404,12 @@ def describe_error(exc: httpx.HTTPError, timeout: float) -> str:
     if isinstance(exc, httpx.ConnectError):
         return f"cannot connect to {host}: {exc}"
     return f"{type(exc).__name__}: {exc}"
+
+
+def _receiver(url: str) -> str:
+    """The scheduler lane of a webhook: its scheme, host and port."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def _causes(exc: BaseException) -> list[BaseException]:

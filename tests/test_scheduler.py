@@ -181,3 +181,20 @@ def test_under_freezegun_timeouts_still_pass_in_real_time() -> None:
         assert scheduler.run_due(timeout=0.2) == (0, 1), "gave up on the stuck job"
         release.set()
         scheduler.close()
+
+
+def test_a_lane_of_hung_jobs_leaves_workers_for_the_other_lanes() -> None:
+    clock = Clock()
+    scheduler = Scheduler(clock, workers=4)
+    assert scheduler.lane_limit == 3
+    release = threading.Event()
+    hung = [scheduler.schedule(clock.now(), release.wait, lane="http://hung:80") for _ in range(50)]
+    healthy = [
+        scheduler.schedule(clock.now(), lambda: None, lane="http://shop:80") for _ in range(20)
+    ]
+    assert all(job.wait(10) for job in healthy), "queued behind the hung lane's backlog"
+    assert sum(job.state is JobState.RUNNING for job in hung) == 3
+    assert sum(job.state is JobState.PENDING for job in hung) == 47
+    release.set()
+    assert all(job.wait(10) for job in hung)
+    scheduler.close()

@@ -14,36 +14,38 @@ from typing import Any
 from mockpms.client import PMSClient
 from mockpms.lifecycle import SaleRequest
 from mockpms.models import TxStatus
-from tests.conftest import SHOP_A, SilentReceiver
+from tests.conftest import SHOP_A, Live, Receiver, SilentReceiver
 
 PAYMENTS = 2000
 QUERIES = 300
+
+
+def pay(mock: Live, rrn: str, webhook_url: str, amt: int = 100) -> str:
+    """A successful ALIPAY sale, made in-process: the load is on delivery, not on sales."""
+    txn = mock.sandbox.lifecycle.create_sale(
+        SHOP_A,
+        SaleRequest(
+            type="ALIPAY",
+            rrn=rrn,
+            store_code="ST01",
+            till_id="01",
+            salesman="9999",
+            tx_datetime="2026-03-01T20:00:00+0800",
+            amt=amt,
+            ccy="HKD",
+            lang="en",
+            webhook_url=webhook_url,
+        ),
+    )
+    mock.sandbox.lifecycle.settle(txn, TxStatus.SUCCESS)
+    return txn.rrn
 
 
 def test_2000_hung_webhooks_never_block_signed_queries(
     live_with: Any, silent_receiver: SilentReceiver
 ) -> None:
     mock = live_with(webhook_timeout=0.5)
-    lifecycle = mock.sandbox.lifecycle
-    rrns = []
-    for n in range(PAYMENTS):
-        txn = lifecycle.create_sale(
-            SHOP_A,
-            SaleRequest(
-                type="ALIPAY",
-                rrn=f"LOAD{n:06d}",
-                store_code="ST01",
-                till_id="01",
-                salesman="9999",
-                tx_datetime="2026-03-01T20:00:00+0800",
-                amt=100 + n,
-                ccy="HKD",
-                lang="en",
-                webhook_url=silent_receiver.url,
-            ),
-        )
-        lifecycle.settle(txn, TxStatus.SUCCESS)
-        rrns.append(txn.rrn)
+    rrns = [pay(mock, f"LOAD{n:06d}", silent_receiver.url, amt=100 + n) for n in range(PAYMENTS)]
 
     latencies = []
     with PMSClient(mock.rest, SHOP_A.api_key, SHOP_A.secret) as client:
@@ -77,3 +79,18 @@ def test_2000_hung_webhooks_never_block_signed_queries(
     count = len(mock.sandbox.webhooks.attempts())
     time.sleep(1.0)  # nothing may run after close: no new attempt appears
     assert len(mock.sandbox.webhooks.attempts()) == count
+
+
+def test_a_hung_receiver_does_not_hold_up_deliveries_to_others(
+    live_with: Any, silent_receiver: SilentReceiver, receiver: Receiver
+) -> None:
+    mock = live_with(webhook_timeout=5, webhook_workers=4)
+    for n in range(40):  # 40 × 5 s of backlog on the hung receiver
+        pay(mock, f"HUNG{n:04d}", silent_receiver.url)
+    healthy = pay(mock, "HEALTHY0001", receiver.url)
+
+    (request,) = receiver.wait_for(1, timeout=10)
+    assert request.json()["rrn"] == healthy
+    (logged,) = mock.sandbox.webhooks.wait_for_attempts(1, rrn=healthy, timeout=10)
+    assert logged.acknowledged
+    assert mock.sandbox.scheduler.pending() > 30, "the hung receiver's backlog is still queued"
