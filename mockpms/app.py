@@ -29,13 +29,23 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = Sandbox(settings, store=store, clock=clock)
 
-    from mockpms.views import control, control_sessions, control_webhooks, h5, pms
+    from mockpms.views import (
+        control,
+        control_sessions,
+        control_transactions,
+        control_webhooks,
+        h5,
+        pages,
+        pms,
+    )
 
     pms.register(app)
     app.register_blueprint(control.bp)
     app.register_blueprint(control_sessions.bp)
     app.register_blueprint(control_webhooks.bp)
     app.register_blueprint(h5.bp)
+    app.register_blueprint(control_transactions.bp)
+    app.register_blueprint(pages.bp)
     _register_error_handlers(app)
     return app
 

@@ -1,0 +1,104 @@
+"""Control API for online-sale transactions: list, look up, settle.
+
+    GET  /_mock/transactions                 ?apiKey= &status= filter
+    GET  /_mock/transactions/<rrn>           ?apiKey= when two merchants used the rrn
+    POST /_mock/transactions/<rrn>/settle    {"outcome": "success" | "failed" |
+                                              "timeout" | "refunded", "apiKey"?: ...}
+
+Settling does what the payer or gateway would: it goes through the same
+lifecycle as the payment page, so success fires the webhook and a move the
+transition table forbids is refused (409).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from mockpms.app import sandbox
+from mockpms.checkout import OUTCOMES, Checkout
+from mockpms.errors import ControlError
+from mockpms.lifecycle import InvalidTransition
+from mockpms.models import Transaction, TxStatus
+from mockpms.views.control import control_body
+
+bp = Blueprint("control_transactions", __name__, url_prefix="/_mock")
+
+
+@bp.get("/transactions")
+def list_transactions() -> Any:
+    box = sandbox()
+    api_key = request.args.get("apiKey") or None
+    status = request.args.get("status") or None
+    statuses = {s.value for s in TxStatus} | {s.gw_ref_status for s in TxStatus}
+    if status is not None and status not in statuses:
+        raise ControlError(
+            f"status: {status[:40]!r} is not one of {', '.join(s.value for s in TxStatus)} "
+            f"(or a gwRefStatus 01..05)"
+        )
+    found = []
+    with box.store.lock:
+        for txn in box.store.transactions(api_key):
+            box.lifecycle.refresh(txn)
+            if status in (None, txn.status.value, txn.gw_ref_status):
+                found.append(txn.to_control_json())
+    return jsonify({"transactions": found, "count": len(found)})
+
+
+@bp.get("/transactions/<rrn>")
+def get_transaction(rrn: str) -> Any:
+    box = sandbox()
+    with box.store.lock:
+        txn = _one(rrn, request.args.get("apiKey"))
+        box.lifecycle.refresh(txn)
+        return jsonify(txn.to_control_json())
+
+
+@bp.post("/transactions/<rrn>/settle")
+def settle(rrn: str) -> Any:
+    body = control_body()
+    outcome = body.get("outcome")
+    if outcome not in OUTCOMES:
+        raise ControlError(
+            f"outcome: must be one of {', '.join(OUTCOMES)} (got {str(outcome)[:40]!r})"
+        )
+    api_key = body.get("apiKey", request.args.get("apiKey"))
+    if api_key is not None and not isinstance(api_key, str):
+        raise ControlError("apiKey: must be a string")
+    box = sandbox()
+    with box.store.lock:
+        txn = _one(rrn, api_key)
+        before = txn.status
+        try:
+            Checkout(box.lifecycle).settle_outcome(txn, outcome)
+        except InvalidTransition as error:
+            raise ControlError(
+                f"{error.message}; only pending transactions can be settled, and only a "
+                f"successful one can become refunded",
+                status=409,
+            ) from None
+        answer = txn.to_control_json()
+    answer["previousStatus"] = before.value
+    return jsonify(answer)
+
+
+def _one(rrn: str, api_key: str | None) -> Transaction:
+    """The transaction with this rrn; apiKey picks one when two merchants used the rrn."""
+    box = sandbox()
+    if api_key:
+        txn = box.store.transaction(api_key, rrn)
+        if txn is None:
+            raise ControlError(f"no transaction {rrn!r} of apiKey {api_key!r}", status=404)
+        return txn
+    found = box.store.transactions_with_rrn(rrn)
+    if not found:
+        raise ControlError(f"no transaction with rrn {rrn!r}", status=404)
+    if len(found) > 1:
+        keys = ", ".join(sorted(t.api_key for t in found))
+        raise ControlError(
+            f"rrn {rrn!r} was used by several merchants ({keys}); say which with apiKey "
+            f"(query parameter or body field)",
+            status=409,
+        )
+    return found[0]
