@@ -410,3 +410,77 @@ def silent_receiver() -> Iterator[SilentReceiver]:
     found = SilentReceiver()
     yield found
     found.stop()
+
+
+# ---------------------------------------------------------- returnUrl receiver
+
+
+class ReturnReceiver:
+    """Stands in for the merchant's returnUrl: a tiny HTTP server on 127.0.0.1 that
+    records every GET (path and query) and answers a small page."""
+
+    def __init__(self) -> None:
+        import queue
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.visits: queue.Queue[str] = queue.Queue()
+        visits = self.visits
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path != "/favicon.ico":
+                    visits.put(self.path)
+                body = (
+                    b'<!doctype html><link rel="icon" href="data:,"><title>merchant</title>'
+                    b"<h1>back at the merchant</h1>"
+                )
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        import threading
+
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def clear(self) -> None:
+        while not self.visits.empty():
+            self.visits.get_nowait()
+
+    def next_visit(self, timeout: float = 10.0) -> tuple[str, dict[str, list[str]]]:
+        """(path, query parameters) of the next GET; fails the test after `timeout`."""
+        import queue
+        from urllib.parse import parse_qs, urlsplit
+
+        try:
+            raw = self.visits.get(timeout=timeout)
+        except queue.Empty:
+            pytest.fail(f"the returnUrl receiver got no request within {timeout} s")
+        parts = urlsplit(raw)
+        return parts.path, parse_qs(parts.query, keep_blank_values=True)
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def _return_receiver() -> Iterator[ReturnReceiver]:
+    receiver = ReturnReceiver()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def return_receiver(_return_receiver: ReturnReceiver) -> ReturnReceiver:
+    """The merchant's returnUrl, emptied for this test."""
+    _return_receiver.clear()
+    return _return_receiver

@@ -96,7 +96,7 @@ def payment_action() -> Response:
         else:
             return _redirect(_page_url(txn))
     except CardError as error:
-        return _render_payment(txn, checkout, error=error, status=422)
+        return _render_payment(txn, checkout, error=error)
     except InvalidTransition:
         pass  # finished already (another tab, a double click): its one outcome stands
     return _finish(txn)
@@ -316,7 +316,7 @@ def _texts_for_browser() -> Texts:
 
 
 def _secure(response: Response, return_url: str | None) -> Response:
-    """Headers every page gets: a strict CSP, no caching, no framing, no Referer leak.
+    """Headers every page gets: a strict CSP, no caching, no framing, and no Referer (it holds the page token) sent to another site.
 
     form-action must also allow the returnUrl's origin: Chromium applies it to
     the redirect that follows a form submission.
@@ -329,7 +329,7 @@ def _secure(response: Response, return_url: str | None) -> Response:
         f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
     )
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     return response
