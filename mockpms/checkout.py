@@ -71,9 +71,17 @@ class Checkout:
         return self.payer_cancel(txn)
 
     def payer_cancel(self, txn: Transaction) -> Transaction:
-        """The page's cancel button; refused while a submitted card awaits its issuer."""
+        """The page's cancel button: only a pending payment with no card at its issuer.
+
+        (The table lets a success become refunded; that is a refund by the
+        merchant, never the payer's cancel from a stale tab.)
+        """
         with self.lifecycle.store.lock:
             self._refuse_second_card(txn)
+            if txn.status is not TxStatus.PENDING:
+                raise InvalidTransition(
+                    f"rrn {txn.rrn}: the transaction is already {txn.status.value}"
+                )
             return self.cancel(txn)
 
     def cancel(self, txn: Transaction) -> Transaction:

@@ -187,7 +187,7 @@ def texts(lang: str | None) -> Texts:
     return Texts(lang or DEFAULT_LANG)
 
 
-def keys() -> tuple[str, ...]:
+def text_keys() -> tuple[str, ...]:
     return tuple(_TABLE)
 
 

@@ -362,16 +362,18 @@ def test_without_return_url_the_mock_shows_its_own_result_page(
 
 
 @pytest.mark.parametrize(
-    ("lang", "html_lang", "closes", "pay"),
+    "case",
     [
         ("zh_hk", "zh-Hant-HK", "交易將要在5分鐘後關閉", "模擬付款成功"),
         ("zh_cn", "zh-Hans-CN", "交易将要在5分钟后关闭", "模拟付款成功"),
         ("en", "en", "This payment closes in 5 minutes", "Simulate: pay"),
     ],
+    ids=["zh_hk", "zh_cn", "en"],
 )
 def test_page_speaks_the_transaction_language(
-    live: Any, open_page: OpenPage, lang: str, html_lang: str, closes: str, pay: str
+    live: Any, open_page: OpenPage, case: tuple[str, str, str, str]
 ) -> None:
+    lang, html_lang, closes, pay = case
     sale = create_sale(live, None, "ALIPAYOS", lang=lang)
     page = open_page("mobile")
     page.goto(sale["paymentUrl"])
