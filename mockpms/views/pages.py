@@ -84,6 +84,8 @@ def payment_action() -> Response:
     txn, checkout = found
     if not _genuine_post(txn):
         return _forbidden(txn)
+    if _finished(txn, checkout):  # a stale tab or a second click: the one outcome stands
+        return _finish(txn)
     gateway = checkout.gateway(txn)
     action = request.form.get("action", "")
     try:

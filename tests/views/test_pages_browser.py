@@ -53,6 +53,8 @@ SPREAD = [
     ("VMPAY", "desktop"),
     ("UNIONPAY", "mobile"),
 ]
+# desktop wallets paid with the sandbox button; the others by scanning the QR code
+SANDBOX_BUTTON = ("ALIPAY", "ALIPAYOS")
 FLIPPED = [(t, "mobile" if d == "desktop" else "desktop") for t, d in SPREAD]
 
 
@@ -81,7 +83,6 @@ def fill_card(page: Any, number: str) -> None:
     page.fill("#number", number)
     page.fill("#expiry", CARD_EXPIRY)
     page.fill("#cvc", "123")
-    page.fill("#name", "Chan Tai Man")
 
 
 def expect_order(page: Any, type_: str) -> None:
@@ -117,6 +118,9 @@ def test_approved_payment_returns_to_merchant_and_query_shows_01(
         page.click("#open-app")  # the wallet app opens, the payer confirms
         assert page.locator("#amount").inner_text() == "0.10 HKD"
         page.click("#confirm")
+    elif type_ in SANDBOX_BUTTON:
+        assert page.locator("#qr").is_visible()
+        page.click("#pay")
     else:  # desktop: the payer scans the QR code with a phone and pays there
         assert page.locator("#open-app").count() == 0
         phone = open_page("mobile")
@@ -164,7 +168,8 @@ def test_declined_payment_returns_02(
     page.go_back()  # the back button shows the result, never the form again
     assert page.locator("#result").get_attribute("data-state") == "failed"
     assert page.locator("#pay").count() == 0
-    shot(page, f"result-failed-{type_.lower()}-{device}")
+    if type_ == "VMPAY":
+        shot(page, "result-failed-desktop")
 
 
 @pytest.mark.parametrize(("type_", "device"), FLIPPED)

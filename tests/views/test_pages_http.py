@@ -260,3 +260,17 @@ def test_desktop_wallet_page_refreshes_itself_mobile_does_not(live: Any) -> None
     assert 'http-equiv="refresh"' not in get(live, sale["paymentUrl"], MOBILE_UA).text
     card = create_sale(live, None, "VMPAY")
     assert 'http-equiv="refresh"' not in get(live, card["paymentUrl"], DESKTOP_UA).text
+
+
+def test_stale_tab_with_a_bad_card_form_is_told_the_outcome_not_shown_the_form(
+    live: Any,
+) -> None:
+    sale = create_sale(live, None, "VMPAY")
+    token = form_token(get(live, sale["paymentUrl"]).text)
+    post(live, sale["paymentUrl"], {"csrf": token, "action": "card", **CARD})
+    stale = post(
+        live, sale["paymentUrl"], {"csrf": token, "action": "card", **CARD, "number": "4111"}
+    )
+    assert stale.status_code == 303
+    assert 'name="number"' not in get(live, stale.headers["Location"]).text
+    assert query(live, sale)["gwRefStatus"] == "01"
