@@ -318,7 +318,8 @@ def _texts_for_browser() -> Texts:
 
 
 def _secure(response: Response, return_url: str | None) -> Response:
-    """Headers every page gets: a strict CSP, no caching, no framing, and no Referer (it holds the page token) sent to another site.
+    """Headers every page gets: a strict CSP, no caching, no framing, and no Referer
+    (it holds the page token) sent to another site.
 
     form-action must also allow the returnUrl's origin: Chromium applies it to
     the redirect that follows a form submission.
