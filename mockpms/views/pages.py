@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     make_response,
     redirect,
@@ -28,6 +27,7 @@ from flask import (
     request,
 )
 from flask.blueprints import BlueprintSetupState
+from werkzeug.wrappers import Response
 
 from mockpms import cards
 from mockpms.app import base_url, sandbox
