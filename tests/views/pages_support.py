@@ -6,7 +6,7 @@ import io
 import json
 from typing import Any
 
-from conftest import ARTIFACTS, Live, ReturnReceiver, sale_fields
+from tests.conftest import ARTIFACTS, Live, ReturnReceiver, sale_fields
 
 DESKTOP_UA = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -71,10 +71,10 @@ def assert_returned(receiver: ReturnReceiver, sale: dict[str, Any], gw_ref_statu
     assert params["gwRefStatus"] == [gw_ref_status]
 
 
-def shot(page: Any, name: str) -> None:
+def shot(page: Any, name: str, *, full_page: bool = False) -> None:
     """A screenshot under test-artifacts/pages/ (git-ignored) for a human to look at."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
 def read_qr(png: bytes) -> str:

@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 import pytest
-from conftest import sale_fields
+
+from tests.conftest import sale_fields
 
 
 def sell(client: Any, type_: str = "WXPAY", **overrides: Any) -> dict[str, Any]:

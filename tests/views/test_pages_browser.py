@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from pages_support import (
+
+from tests.views.pages_support import (
     CARD_TYPES,
     DEVICES,
     SELLER,
@@ -365,26 +366,22 @@ def test_without_return_url_the_mock_shows_its_own_result_page(
 # ------------------------------------------------------ languages and XSS
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        ("zh_hk", "zh-Hant-HK", "交易將要在5分鐘後關閉", "模擬付款成功"),
-        ("zh_cn", "zh-Hans-CN", "交易将要在5分钟后关闭", "模拟付款成功"),
-        ("en", "en", "This payment closes in 5 minutes", "Simulate: pay"),
-    ],
-    ids=["zh_hk", "zh_cn", "en"],
-)
-def test_page_speaks_the_transaction_language(
-    live: Any, open_page: OpenPage, case: tuple[str, str, str, str]
-) -> None:
-    lang, html_lang, closes, pay = case
-    sale = create_sale(live, None, "ALIPAYOS", lang=lang)
+LANGUAGES = [
+    ("zh_hk", "zh-Hant-HK", "交易將要在5分鐘後關閉", "模擬付款成功"),
+    ("zh_cn", "zh-Hans-CN", "交易将要在5分钟后关闭", "模拟付款成功"),
+    ("en", "en", "This payment closes in 5 minutes", "Simulate: pay"),
+]
+
+
+def test_page_speaks_the_transaction_language(live: Any, open_page: OpenPage) -> None:
     page = open_page("mobile")
-    page.goto(sale["paymentUrl"])
-    assert page.evaluate("document.documentElement.lang") == html_lang
-    assert closes in page.inner_text("body")
-    assert page.locator("#pay").inner_text() == pay
-    shot(page, f"alipayos-mobile-{lang}")
+    for lang, html_lang, closes, pay in LANGUAGES:
+        sale = create_sale(live, None, "ALIPAYOS", lang=lang)
+        page.goto(sale["paymentUrl"])
+        assert page.evaluate("document.documentElement.lang") == html_lang
+        assert closes in page.inner_text("body")
+        assert page.locator("#pay").inner_text() == pay
+        shot(page, f"alipayos-mobile-{lang}")
 
 
 def test_script_in_merchant_text_is_shown_as_text(

@@ -14,7 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
-from pages_support import DESKTOP_UA, MOBILE_UA, create_sale, query, read_qr
+
+from tests.views.pages_support import DESKTOP_UA, MOBILE_UA, create_sale, query, read_qr
 
 CARD = {"number": "4111 1111 1111 1111", "expiry": "12/39", "cvc": "123", "name": "A"}
 
