@@ -107,21 +107,16 @@ class Checkout:
         card = cards.sandbox_card(digits)
         if card is None:
             raise CardError("number", "card_not_test_card")
-        gateway = self.gateway(txn)
-        with self.lifecycle.store.lock:
-            self._refuse_second_card(txn)
-            return self._charge(txn, gateway, card, digits=digits, brand=brand, now=now)
+        if card.outcome is Outcome.PENDING:
+            return self._hold(txn, digits, brand)
+        status, result = self._charge(txn, card, digits=digits, brand=brand, now=now)
+        return self._settle_card(txn, status, result)
 
     def _charge(
-        self,
-        txn: Transaction,
-        gateway: Gateway,
-        card: cards.SandboxCard,
-        *,
-        digits: str,
-        brand: str,
-        now: float,
-    ) -> Transaction:
+        self, txn: Transaction, card: cards.SandboxCard, *, digits: str, brand: str, now: float
+    ) -> tuple[TxStatus, PaymentResult]:
+        """What the issuer answers for this test card."""
+        gateway = self.gateway(txn)
         if card.outcome is Outcome.APPROVE:
             result = success(
                 gateway,
@@ -131,24 +126,35 @@ class Checkout:
                 card_number=digits,
                 card_brand=brand,
             )
-            return self.lifecycle.settle(txn, TxStatus.SUCCESS, result)
-        if card.outcome is Outcome.DECLINE:
-            result = failure(
-                gateway,
-                code=card.gw_error_code,
-                message=card.gw_error_message,
-                card_number=digits,
-                card_brand=brand,
-            )
-            # the card gateway did process it, so there is a reference to look it up by
-            result = replace(result, gw_ref_code=self.lifecycle.ids.uuid())
-            return self.lifecycle.settle(txn, TxStatus.FAILED, result)
-        return self._hold(txn, digits, brand)
+            return TxStatus.SUCCESS, result
+        result = failure(
+            gateway,
+            code=card.gw_error_code,
+            message=card.gw_error_message,
+            card_number=digits,
+            card_brand=brand,
+        )
+        # the card gateway did process it, so there is a reference to look it up by
+        return TxStatus.FAILED, replace(result, gw_ref_code=self.lifecycle.ids.uuid())
+
+    def _settle_card(
+        self, txn: Transaction, status: TxStatus, result: PaymentResult
+    ) -> Transaction:
+        """Settle unless another card is waiting for its issuer: both checked under one lock.
+
+        The webhook is told after the lock is released, as Lifecycle.settle does.
+        """
+        lifecycle = self.lifecycle
+        with lifecycle.store.lock:
+            self._refuse_second_card(txn)
+            lifecycle._settle(txn, status, result)
+        lifecycle._notify(txn, status)
+        return txn
 
     def _hold(self, txn: Transaction, digits: str, brand: str) -> Transaction:
         """The issuer never answers: the transaction stays 05, now carrying the card."""
         with self.lifecycle.store.lock:
-            self.lifecycle.refresh(txn)
+            self._refuse_second_card(txn)
             if txn.status is not TxStatus.PENDING:
                 raise InvalidTransition(
                     f"rrn {txn.rrn}: the transaction is already {txn.status.value}"

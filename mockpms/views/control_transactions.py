@@ -69,15 +69,16 @@ def settle(rrn: str) -> Any:
     box = sandbox()
     with box.store.lock:
         txn = _one(rrn, api_key)
-        before = txn.status
-        try:
-            Checkout(box.lifecycle).settle_outcome(txn, outcome)
-        except InvalidTransition as error:
-            raise ControlError(
-                f"{error.message}; only pending transactions can be settled, and only a "
-                f"successful one can become refunded",
-                status=409,
-            ) from None
+        before = box.lifecycle.refresh(txn).status
+    try:  # settle is atomic on its own and tells the webhook engine outside the lock
+        Checkout(box.lifecycle).settle_outcome(txn, outcome)
+    except InvalidTransition as error:
+        raise ControlError(
+            f"{error.message}; only pending transactions can be settled, and only a "
+            f"successful one can become refunded",
+            status=409,
+        ) from None
+    with box.store.lock:
         answer = txn.to_control_json()
     answer["previousStatus"] = before.value
     return jsonify(answer)
