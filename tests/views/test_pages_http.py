@@ -275,3 +275,20 @@ def test_stale_tab_with_a_bad_card_form_is_told_the_outcome_not_shown_the_form(
     assert stale.status_code == 303
     assert 'name="number"' not in get(live, stale.headers["Location"]).text
     assert query(live, sale)["gwRefStatus"] == "01"
+
+
+@pytest.mark.parametrize(
+    ("return_url", "source"),
+    [
+        ("https://user:pw@shop.example:8443/done?x=1", "https://shop.example:8443"),
+        ("http://[::1]:9000/done", "http://[::1]:9000"),
+        ("https://shop.example/done;'unsafe-inline'", "https://shop.example"),
+    ],
+)
+def test_form_action_allows_only_the_return_url_origin(
+    live: Any, return_url: str, source: str
+) -> None:
+    sale = create_sale(live, None, "WXPAY", returnUrl=return_url)
+    csp = get(live, sale["paymentUrl"]).headers["Content-Security-Policy"]
+    assert f"form-action 'self' {source};" in csp
+    assert "unsafe-inline" not in csp
