@@ -108,7 +108,7 @@ def payment_action() -> Response:
 def wallet_page() -> Response:
     """What the QR code opens: the wallet app's confirm screen, simulated."""
     found = _transaction()
-    if found is None:
+    if found is None or found[1].gateway(found[0]).is_card:
         return _not_found()
     txn, checkout = found
     if _finished(txn, checkout):

@@ -292,3 +292,9 @@ def test_form_action_allows_only_the_return_url_origin(
     csp = get(live, sale["paymentUrl"]).headers["Content-Security-Policy"]
     assert f"form-action 'self' {source};" in csp
     assert "unsafe-inline" not in csp
+
+
+def test_card_payments_have_no_wallet_screen(live: Any) -> None:
+    sale = create_sale(live, None, "UNIONPAY")
+    wallet_url = sale["paymentUrl"].replace("eft-payment?", "eft-payment/wallet?")
+    assert get(live, wallet_url, MOBILE_UA).status_code == 404
