@@ -298,3 +298,15 @@ def test_card_payments_have_no_wallet_screen(live: Any) -> None:
     sale = create_sale(live, None, "UNIONPAY")
     wallet_url = sale["paymentUrl"].replace("eft-payment?", "eft-payment/wallet?")
     assert get(live, wallet_url, MOBILE_UA).status_code == 404
+
+
+def test_refusing_in_the_wallet_app_fails_the_payment(live: Any, return_receiver: Any) -> None:
+    sale = create_sale(live, return_receiver, "WXPAY")
+    app_url = sale["paymentUrl"].replace("eft-payment?", "eft-payment/wallet?") + "&via=app"
+    token = form_token(get(live, app_url, MOBILE_UA).text)
+    refused = post(live, app_url, {"csrf": token, "action": "refuse", "via": "app"})
+    assert refused.status_code == 303
+    assert refused.headers["Location"].startswith(return_receiver.url)
+    assert "gwRefStatus=02" in refused.headers["Location"]
+    answer = query(live, sale)
+    assert (answer["gwRefStatus"], answer["gwErrorCode"]) == ("02", "PAYMENT_FAILED")
