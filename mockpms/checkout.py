@@ -140,16 +140,8 @@ class Checkout:
     def _settle_card(
         self, txn: Transaction, status: TxStatus, result: PaymentResult
     ) -> Transaction:
-        """Settle unless another card is waiting for its issuer: both checked under one lock.
-
-        The webhook is told after the lock is released, as Lifecycle.settle does.
-        """
-        lifecycle = self.lifecycle
-        with lifecycle.store.lock:
-            self._refuse_second_card(txn)
-            lifecycle._settle(txn, status, result)
-        lifecycle._notify(txn, status)
-        return txn
+        """Settle unless another card is waiting for its issuer: both checked under one lock."""
+        return self.lifecycle.settle(txn, status, result, precondition=self._refuse_second_card)
 
     def _hold(self, txn: Transaction, digits: str, brand: str) -> Transaction:
         """The issuer never answers: the transaction stays 05, now carrying the card."""

@@ -12,6 +12,7 @@ of a success (the webhook) go through the Notifier.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -169,14 +170,22 @@ class Lifecycle:
         return txn
 
     def settle(
-        self, txn: Transaction, status: TxStatus, result: PaymentResult | None = None
+        self,
+        txn: Transaction,
+        status: TxStatus,
+        result: PaymentResult | None = None,
+        *,
+        precondition: Callable[[Transaction], None] | None = None,
     ) -> Transaction:
         """Move a transaction on (payer paid, declined, cancelled, refund...).
 
         Raises InvalidTransition when the table forbids it, e.g. a second payment of
-        a finished transaction. Success notifies the webhook engine.
+        a finished transaction. `precondition` runs under the same lock first and may
+        raise to refuse. Success notifies the webhook engine, outside the lock.
         """
         with self.store.lock:
+            if precondition is not None:
+                precondition(txn)
             self._settle(txn, status, result)
         self._notify(txn, status)
         return txn
