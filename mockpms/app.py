@@ -29,11 +29,14 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = Sandbox(settings, store=store, clock=clock)
 
+    from mockpms.drop import DropMiddleware
     from mockpms.views import (
         control,
+        control_admin,
         control_sessions,
         control_transactions,
         control_webhooks,
+        dashboard,
         h5,
         pages,
         pms,
@@ -46,6 +49,10 @@ def create_app(
     app.register_blueprint(h5.bp)
     app.register_blueprint(control_transactions.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(control_admin.bp)
+    app.register_blueprint(dashboard.bp)
+    app.before_request(control_admin.admin_guard)
+    app.wsgi_app = DropMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     _register_error_handlers(app)
     return app
 

@@ -110,6 +110,9 @@ class Lifecycle:
         self.ids = ids
         self.gateways = gateways
         self.notifier: Notifier = notifier or NoNotifier()
+        # Optional observers (the auto-settle policy): a new sale, a first scan.
+        self.on_sale: Callable[[Transaction], None] | None = None
+        self.on_scan: Callable[[H5Session], None] | None = None
 
     # ------------------------------------------------------------------ online
 
@@ -136,6 +139,8 @@ class Lifecycle:
             cashier=request.cashier,
         )
         self.store.add_transaction(txn)
+        if self.on_sale is not None:
+            self.on_sale(txn)
         return txn
 
     def find_transaction(
@@ -297,8 +302,13 @@ class Lifecycle:
                 and self.session_status(session) is SessionStatus.NOT_PAID
             ):
                 session.scanned_at = self.clock.now()
+                first_scan = True
+            else:
+                first_scan = False
             if wallet and session.wallet is None and self.session_payable(session):
                 session.wallet = wallet
+        if first_scan and self.on_scan is not None:
+            self.on_scan(session)
         return session
 
     def pay_session(self, session: H5Session, wallet: str | None = None) -> Transaction:

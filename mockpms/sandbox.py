@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from mockpms.clock import Clock
 from mockpms.config import Settings
+from mockpms.faults import FaultBook
 from mockpms.gateways import GatewayCatalog
 from mockpms.ids import IdGenerator
+from mockpms.journal import Journal
 from mockpms.lifecycle import Lifecycle
+from mockpms.policy import AutoSettle, Policy
 from mockpms.scheduler import Scheduler
 from mockpms.store import Store
 from mockpms.webhooks import WebhookEngine
@@ -28,11 +31,25 @@ class Sandbox:
         self.lifecycle = Lifecycle(
             settings, self.store, self.clock, self.ids, self.gateways, notifier=self.webhooks
         )
+        self.journal = Journal(settings.journal_cap)
+        self.faults = FaultBook()
+        initial = Policy.parse(settings.auto_settle) if settings.auto_settle else None
+        self.policy = AutoSettle(self.lifecycle, self.clock, self.scheduler, initial)
+        self.lifecycle.on_sale = self.policy.transaction_created
+        self.lifecycle.on_scan = self.policy.session_scanned
+        # What /_mock/ready reports: loaded at construction, so an app that exists is
+        # ready unless its configuration left it without merchants or gateways.
+        self.loaded = {"merchants": len(settings.merchants), "gateways": len(self.gateways.types)}
+        self.closed = False
 
     def reset(self) -> None:
-        """Back to the start state: no transactions, sessions, deliveries; clock offset 0."""
+        """Back to the start state: no transactions, sessions, deliveries, journal entries
+        or faults; clock offset 0; the configured seed and auto-settle policy."""
         with self.store.lock:
             self.scheduler.cancel_all()
+            self.policy.reset()
+            self.journal.reset()
+            self.faults.reset()
             self.webhooks.reset()
             self.store.reset()
             self.clock.reset()
@@ -47,5 +64,6 @@ class Sandbox:
 
     def close(self) -> None:
         """Stop the scheduler (pending jobs cancelled, at most a few seconds) and the engine."""
+        self.closed = True
         self.scheduler.close()
         self.webhooks.close()

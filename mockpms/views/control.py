@@ -22,16 +22,22 @@ def health() -> Any:
 
 @bp.get("/ready")
 def ready() -> Any:
-    """Readiness: configuration and fixtures are loaded."""
+    """Readiness: merchants and gateway fixtures loaded, and not shutting down (else 503)."""
     box = sandbox()
-    return jsonify(
-        {
-            "status": "ready",
-            "version": __version__,
-            "merchants": len(box.settings.merchants),
-            "gateways": list(box.gateways.types),
-        }
-    )
+    checks = {
+        "merchants": box.loaded["merchants"] > 0,
+        "gateways": box.loaded["gateways"] > 0,
+        "accepting": not box.closed,
+    }
+    ok = all(checks.values())
+    answer = {
+        "status": "ready" if ok else "not ready",
+        "version": __version__,
+        "checks": checks,
+        "merchants": box.loaded["merchants"],
+        "gateways": list(box.gateways.types),
+    }
+    return jsonify(answer), 200 if ok else 503
 
 
 @bp.post("/reset")

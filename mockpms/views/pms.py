@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from mockpms.app import base_url, sandbox
 from mockpms.config import Merchant
+from mockpms.drop import ENVIRON_KEY as DROP_KEY
+from mockpms.drop import drop_connection
 from mockpms.errors import AuthError, HttpError, InvalidField, PmsError
+from mockpms.faults import Fault
+from mockpms.journal import redact
 from mockpms.qr import qr_data_uri
 from mockpms.sandbox import Sandbox
 from mockpms.signing import verify
@@ -124,7 +130,12 @@ def parse_body() -> dict[str, Any]:
         raise HttpError(
             415, f"Content-Type must be application/json (got {shown}); send the body as JSON"
         )
-    raw = request.get_data(cache=True)
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise HttpError(
+            413, f"the body is larger than the limit of {sandbox().settings.max_body} bytes"
+        ) from None
     try:
         data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except UnicodeDecodeError:
@@ -173,7 +184,11 @@ def authenticate(box: Sandbox, data: dict[str, Any]) -> Merchant:
 def _view(endpoint: str, handler: Handler) -> Callable[[], tuple[Response, int]]:
     def view() -> tuple[Response, int]:
         box = sandbox()
+        started = time.perf_counter()
+        fault = box.faults.take(endpoint)
         try:
+            if fault is not None:
+                _inject(fault)
             data = parse_body()
             merchant = authenticate(box, data)
             answer: dict[str, Any] = handler(Call(box, merchant, Body(data)))
@@ -182,10 +197,53 @@ def _view(endpoint: str, handler: Handler) -> Callable[[], tuple[Response, int]]
             answer, status = {"errorCode": error.error_code, "errorMessage": error.message}, 200
         except HttpError as error:
             answer, status = {"errorCode": "40002", "errorMessage": error.message}, error.status
+        _journal(box, endpoint, fault=fault, answer=answer, status=status, started=started)
         return jsonify(answer), status
 
     view.__name__ = "pms_" + endpoint.replace("/", "_")
     return view
+
+
+def _inject(fault: Fault) -> None:
+    """Apply an injected fault: wait, then answer with its error or drop the connection."""
+    if fault.delay_ms:
+        time.sleep(fault.delay_ms / 1000)
+    if fault.drop:
+        drop_connection(request.environ)
+        raise HttpError(502, "connection dropped (fault injected through /_mock/faults)")
+    error = fault.error()
+    if error is not None:
+        raise error
+
+
+def _journal(
+    box: Sandbox,
+    endpoint: str,
+    *,
+    fault: Fault | None,
+    answer: dict[str, Any],
+    status: int,
+    started: float,
+) -> None:
+    """Record the call in the journal (GET /_mock/requests), with sign redacted."""
+    try:
+        body = redact(request.get_data(cache=True))
+    except HTTPException:  # over --max-body: never read it
+        body = f"(not read: {request.content_length} bytes is over the limit)"
+    dropped = bool(request.environ.get(DROP_KEY))
+    box.journal.record(
+        time=box.clock.now(),
+        method=request.method,
+        path=request.path,
+        endpoint=endpoint,
+        api_key=body.get("apiKey") if isinstance(body, dict) else None,
+        body=body,
+        status=None if dropped else status,
+        error_code=None if dropped else answer.get("errorCode"),
+        error_message=None if dropped else answer.get("errorMessage"),
+        duration_ms=(time.perf_counter() - started) * 1000,
+        fault=fault.to_json() if fault is not None else None,
+    )
 
 
 def register(app: Flask) -> None:

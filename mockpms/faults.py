@@ -1,0 +1,180 @@
+"""Fault injection: make the next N calls of a PMS endpoint fail the way PMS can fail.
+
+A fault is one of: an errorCode answer ("3" response timeout, "601" payment
+error, "40002" other error), an HTTP status (e.g. 503 from a proxy), or a
+dropped connection; optionally preceded by a delay (or a delay alone). Faults
+are queued first in, first out; each call of a matching endpoint takes one use
+of the first matching fault, atomically, so under any concurrency exactly
+`count` calls get it. A faulted call never reaches the lifecycle, so it
+changes no state.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import count
+from typing import Any
+
+from mockpms.errors import ControlError, HttpError, PaymentError, PmsError, ResponseTimeout
+
+PMS_ENDPOINTS = (
+    "online/gateway",
+    "online/sales",
+    "online/query",
+    "h5Payment/session/create",
+    "h5Payment/session/query",
+    "h5Payment/session/cancel",
+)
+ERROR_CODES = ("3", "601", "40002")
+MAX_DELAY_MS = 120_000
+MAX_COUNT = 1_000_000
+_PREFIXES = ("/tt-pms-ws/rest/", "/tt-pms-ws/", "/")
+_FIELDS = {"endpoint", "errorCode", "httpStatus", "delayMs", "drop", "count"}
+
+
+@dataclass
+class Fault:
+    id: int
+    endpoint: str | None  # None: every PMS endpoint
+    remaining: int
+    error_code: str | None = None
+    http_status: int | None = None
+    delay_ms: int = 0
+    drop: bool = False
+
+    def error(self) -> PmsError | HttpError | None:
+        """The answer this fault gives instead of the real one (None: delay only or drop)."""
+        note = "(fault injected through /_mock/faults)"
+        if self.error_code == "3":
+            return ResponseTimeout(f"response timeout {note}")
+        if self.error_code == "601":
+            return PaymentError(f"payment error {note}")
+        if self.error_code == "40002":
+            return PmsError(f"other error {note}")
+        if self.http_status is not None:
+            return HttpError(self.http_status, f"HTTP {self.http_status} {note}")
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {"id": self.id, "endpoint": self.endpoint}
+        if self.error_code is not None:
+            answer["errorCode"] = self.error_code
+        if self.http_status is not None:
+            answer["httpStatus"] = self.http_status
+        if self.drop:
+            answer["drop"] = True
+        if self.delay_ms:
+            answer["delayMs"] = self.delay_ms
+        answer["remaining"] = self.remaining
+        return answer
+
+
+def parse_fault(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A POST /_mock/faults body → Fault fields; ControlError naming the field otherwise."""
+    unknown = sorted(set(data) - _FIELDS)
+    if unknown:
+        raise ControlError(
+            f"{unknown[0]}: unknown field; a fault has endpoint, errorCode, httpStatus, "
+            f"delayMs, drop and count"
+        )
+    fields: dict[str, Any] = {"endpoint": _endpoint(data.get("endpoint"))}
+    fields["remaining"] = _whole(data, "count", default=1, low=1, high=MAX_COUNT)
+    kinds = []
+    if data.get("errorCode") is not None:
+        code = data["errorCode"]
+        if isinstance(code, int) and not isinstance(code, bool):
+            code = str(code)
+        if code not in ERROR_CODES:
+            raise ControlError(f'errorCode: must be one of "3", "601", "40002" (got {code!r})')
+        fields["error_code"] = code
+        kinds.append("errorCode")
+    if data.get("httpStatus") is not None:
+        fields["http_status"] = _whole(data, "httpStatus", default=0, low=400, high=599)
+        kinds.append("httpStatus")
+    if data.get("drop") is not None:
+        if not isinstance(data["drop"], bool):
+            raise ControlError(f"drop: must be true or false (got {data['drop']!r})")
+        fields["drop"] = data["drop"]
+        if data["drop"]:
+            kinds.append("drop")
+    fields["delay_ms"] = _whole(data, "delayMs", default=0, low=0, high=MAX_DELAY_MS)
+    if len(kinds) > 1:
+        raise ControlError(
+            f"{kinds[1]}: a fault is one of errorCode, httpStatus or drop (got "
+            f"{' and '.join(kinds)}); post two faults to queue both"
+        )
+    if not kinds and not fields["delay_ms"]:
+        raise ControlError(
+            'errorCode: a fault needs errorCode ("3", "601", "40002"), httpStatus, '
+            "drop: true or delayMs"
+        )
+    return fields
+
+
+def _endpoint(value: Any) -> str | None:
+    if value is None or value in ("", "*"):
+        return None
+    if not isinstance(value, str):
+        raise ControlError(f"endpoint: must be a string such as 'online/sales' (got {value!r})")
+    name = value
+    for prefix in _PREFIXES:
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+            break
+    if name not in PMS_ENDPOINTS:
+        raise ControlError(
+            f"endpoint: {value[:80]!r} is not a PMS endpoint; use one of "
+            f"{', '.join(PMS_ENDPOINTS)} (or omit it for all)"
+        )
+    return name
+
+
+def _whole(data: Mapping[str, Any], name: str, *, default: int, low: int, high: int) -> int:
+    value = data.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ControlError(f"{name}: must be a whole number from {low} to {high} (got {value!r})")
+    if not low <= value <= high:
+        raise ControlError(f"{name}: must be from {low} to {high} (got {value})")
+    return value
+
+
+class FaultBook:
+    """The queue of active faults; take() is the one atomic step a PMS call makes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self._ids = count(1)
+
+    def add(self, **fields: Any) -> Fault:
+        with self._lock:
+            fault = Fault(id=next(self._ids), **fields)
+            self._faults.append(fault)
+            return fault
+
+    def take(self, endpoint: str) -> Fault | None:
+        """Use up one call of the first fault matching `endpoint`; a snapshot of it, or None."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.endpoint in (None, endpoint):
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        self._faults.remove(fault)
+                    return Fault(**{**fault.__dict__, "remaining": fault.remaining})
+        return None
+
+    def active(self) -> list[Fault]:
+        with self._lock:
+            return [Fault(**f.__dict__) for f in self._faults]
+
+    def clear(self) -> int:
+        with self._lock:
+            cleared = len(self._faults)
+            self._faults.clear()
+            return cleared
+
+    reset = clear

@@ -1,0 +1,136 @@
+"""The auto-settle policy: outcomes for pipelines that only speak PMS.
+
+With a policy set (`POST /_mock/policy` or `--auto-settle success:5`), every new
+online/sales transaction is settled with the policy's outcome `afterSeconds`
+later on the mock clock, and, when the outcome is success, every H5 session
+is paid with the wallet it was scanned with, `afterSeconds` after the scan.
+The work is put on the sandbox's scheduler: it runs when the mock clock reaches
+it, and a clock advance runs it before answering.
+A transaction or session that something else finished first is left alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from mockpms.clock import Clock
+from mockpms.errors import ControlError, PmsError
+from mockpms.lifecycle import Lifecycle
+from mockpms.models import H5Session, Transaction, TxStatus
+from mockpms.outcomes import failure
+
+OUTCOMES = {"success": TxStatus.SUCCESS, "failed": TxStatus.FAILED}
+MAX_AFTER = 10 * 365 * 86400.0
+
+
+class Handle(Protocol):
+    def cancel(self) -> None: ...
+
+
+class Scheduler(Protocol):
+    """Runs callbacks when the mock clock reaches their time (mockpms.scheduler)."""
+
+    def schedule(self, due_at: float, callback: Callable[[], object], *, name: str) -> Handle: ...
+
+
+@dataclass(frozen=True)
+class Policy:
+    outcome: str  # "success" or "failed"
+    after_seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"outcome": self.outcome, "afterSeconds": self.after_seconds}
+
+    @classmethod
+    def parse(cls, text: str) -> Policy:
+        """`--auto-settle OUTCOME[:SECONDS]`, already checked by the config converter."""
+        outcome, _, after = text.partition(":")
+        return cls(outcome, float(after) if after else 0.0)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Policy:
+        unknown = sorted(set(data) - {"outcome", "afterSeconds"})
+        if unknown:
+            raise ControlError(f"{unknown[0]}: unknown field; a policy has outcome, afterSeconds")
+        outcome = data.get("outcome")
+        if outcome not in OUTCOMES:
+            raise ControlError(f'outcome: must be "success" or "failed" (got {outcome!r})')
+        after = data.get("afterSeconds", 0)
+        if (
+            isinstance(after, bool)
+            or not isinstance(after, int | float)
+            or not 0 <= after <= MAX_AFTER
+        ):
+            raise ControlError(
+                f"afterSeconds: must be a number of seconds from 0 to {MAX_AFTER:.0f} "
+                f"(got {after!r})"
+            )
+        return cls(str(outcome), float(after))
+
+
+class AutoSettle:
+    """Holds the current policy and the settlements it has scheduled."""
+
+    def __init__(
+        self, lifecycle: Lifecycle, clock: Clock, scheduler: Scheduler, initial: Policy | None
+    ) -> None:
+        self.lifecycle = lifecycle
+        self.clock = clock
+        self.scheduler = scheduler
+        self.initial = initial
+        self._lock = threading.Lock()
+        self._policy = initial
+        self._handles: list[Handle] = []
+
+    @property
+    def policy(self) -> Policy | None:
+        return self._policy
+
+    def set(self, policy: Policy | None) -> None:
+        """Replace the policy; settlements already scheduled by the old one are cancelled."""
+        with self._lock:
+            self._policy = policy
+            handles, self._handles = self._handles, []
+        for handle in handles:
+            handle.cancel()
+
+    def reset(self) -> None:
+        self.set(self.initial)
+
+    # ------------------------------------------------------ lifecycle hooks
+
+    def transaction_created(self, txn: Transaction) -> None:
+        policy = self._policy
+        if policy is None or txn.session_id is not None:
+            return
+        self._schedule(policy, lambda: self._settle(txn, OUTCOMES[policy.outcome]))
+
+    def session_scanned(self, session: H5Session) -> None:
+        policy = self._policy
+        if policy is None or policy.outcome != "success":
+            return
+        self._schedule(policy, lambda: self._pay(session))
+
+    def _schedule(self, policy: Policy, work: Callable[[], None]) -> None:
+        due_at = self.clock.now() + policy.after_seconds
+        handle = self.scheduler.schedule(due_at, work, name="auto-settle")
+        with self._lock:
+            self._handles = [*self._handles[-9999:], handle]
+
+    def _settle(self, txn: Transaction, status: TxStatus) -> None:
+        result = None
+        if status is TxStatus.FAILED:
+            gateway = self.lifecycle.gateways.get(txn.type)
+            result = failure(gateway) if gateway is not None else None
+        # A transaction finished first (paid, expired, settled by hand) is left alone.
+        with suppress(PmsError):
+            self.lifecycle.settle(txn, status, result)
+
+    def _pay(self, session: H5Session) -> None:
+        # Paid already, cancelled before the scan, or the countdown ran out: left alone.
+        with suppress(PmsError):
+            self.lifecycle.pay_session(session, session.wallet or "WXPAY")

@@ -1,0 +1,178 @@
+"""Control API: the journal, faults, auto-settle policy, seed, OpenAPI, and the admin token.
+
+Each route parses its input, calls the domain (journal, faults, policy, ids)
+and renders JSON; bad input is a ControlError (4xx JSON naming the field).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, redirect, request
+
+from mockpms.app import sandbox
+from mockpms.errors import ControlError
+from mockpms.faults import PMS_ENDPOINTS, parse_fault
+from mockpms.openapi import openapi_spec
+from mockpms.policy import Policy
+from mockpms.views.control import control_body
+
+bp = Blueprint("control_admin", __name__, url_prefix="/_mock")
+
+# Health checks carry no secrets (and Docker or Kubernetes probes send no header).
+OPEN_PATHS = frozenset({"/_mock/health", "/_mock/ready"})
+DASHBOARD_COOKIE = "mockpms_dashboard"
+
+
+# ------------------------------------------------------------------ journal
+
+
+@bp.get("/requests")
+def requests_journal() -> Any:
+    """The PMS requests received, oldest first; ?endpoint=, ?rrn=, ?apiKey=, ?sessionId=."""
+    args = request.args
+    endpoint = args.get("endpoint")
+    if endpoint is not None and endpoint not in PMS_ENDPOINTS:
+        raise ControlError(
+            f"endpoint: {endpoint[:80]!r} is not a PMS endpoint; use one of "
+            f"{', '.join(PMS_ENDPOINTS)}"
+        )
+    journal = sandbox().journal
+    entries = journal.entries(
+        endpoint=endpoint,
+        rrn=args.get("rrn"),
+        api_key=args.get("apiKey"),
+        session_id=args.get("sessionId"),
+    )
+    return jsonify(
+        {
+            "requests": [e.to_json() for e in entries],
+            "cap": journal.cap,
+            "dropped": journal.dropped,
+        }
+    )
+
+
+# ------------------------------------------------------------------- faults
+
+
+@bp.get("/faults")
+def list_faults() -> Any:
+    return jsonify({"faults": [f.to_json() for f in sandbox().faults.active()]})
+
+
+@bp.post("/faults")
+def add_fault() -> Any:
+    fault = sandbox().faults.add(**parse_fault(control_body()))
+    return jsonify(fault.to_json()), 201
+
+
+@bp.delete("/faults")
+def clear_faults() -> Any:
+    return jsonify({"cleared": sandbox().faults.clear()})
+
+
+# ------------------------------------------------------------------- policy
+
+
+@bp.get("/policy")
+def get_policy() -> Any:
+    policy = sandbox().policy.policy
+    return jsonify({"policy": policy.to_json() if policy else None})
+
+
+@bp.post("/policy")
+def set_policy() -> Any:
+    policy = Policy.from_json(control_body())
+    sandbox().policy.set(policy)
+    return jsonify({"policy": policy.to_json()})
+
+
+@bp.delete("/policy")
+def clear_policy() -> Any:
+    sandbox().policy.set(None)
+    return jsonify({"policy": None})
+
+
+# --------------------------------------------------------------------- seed
+
+
+@bp.get("/seed")
+def get_seed() -> Any:
+    return jsonify({"seed": sandbox().ids.seed})
+
+
+@bp.post("/seed")
+def set_seed() -> Any:
+    data = control_body()
+    unknown = sorted(set(data) - {"seed"})
+    if unknown:
+        raise ControlError(f'{unknown[0]}: unknown field; the body is {{"seed": N}}')
+    if "seed" not in data:
+        raise ControlError('seed: missing; send {"seed": 42} (or {"seed": null} for random ids)')
+    seed = data["seed"]
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ControlError(f"seed: must be a whole number or null (got {seed!r})")
+    if seed is not None and not -(2**63) <= seed < 2**63:
+        raise ControlError("seed: must fit in 64 bits")
+    sandbox().ids.reseed(seed)
+    return jsonify({"seed": seed})
+
+
+# ------------------------------------------------------------------ openapi
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(openapi_spec())
+
+
+# -------------------------------------------------------------- admin token
+
+
+def dashboard_cookie_value(token: str) -> str:
+    """What the dashboard cookie holds: derived from the token, never the token itself."""
+    return hmac.new(token.encode(), b"mockpms-dashboard", hashlib.sha256).hexdigest()
+
+
+def admin_guard() -> Response | None:
+    """before_request: with --admin-token, /_mock needs `Authorization: Bearer <token>`.
+
+    The dashboard (GET /_mock/ and its form posts) also accepts the cookie that
+    `/_mock/?token=<token>` sets, so a browser can use it.
+    """
+    token = sandbox().settings.admin_token
+    path = request.path
+    if not token or not path.startswith("/_mock") or path in OPEN_PATHS:
+        return None
+    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(), token.encode()):
+        return None
+    if path == "/_mock/" or path.startswith("/_mock/dashboard/"):
+        expected = dashboard_cookie_value(token)
+        cookie = request.cookies.get(DASHBOARD_COOKIE, "")
+        if hmac.compare_digest(cookie.encode(), expected.encode()):
+            return None
+        query_token = request.args.get("token", "")
+        if request.method == "GET" and hmac.compare_digest(query_token.encode(), token.encode()):
+            response = redirect(path, 303)
+            response.set_cookie(
+                DASHBOARD_COOKIE,
+                expected,
+                httponly=True,
+                samesite="Strict",
+                path="/_mock",
+            )
+            return response
+    hint = (
+        "open /_mock/?token=<token> once in the browser"
+        if path == "/_mock/"
+        else "send the header Authorization: Bearer <token>"
+    )
+    message = f"this mockpms requires the admin token (--admin-token) on /_mock; {hint}"
+    response = jsonify({"error": message, "status": 401})
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="mockpms"'
+    return response
