@@ -484,3 +484,27 @@ def return_receiver(_return_receiver: ReturnReceiver) -> ReturnReceiver:
     """The merchant's returnUrl, emptied for this test."""
     _return_receiver.clear()
     return _return_receiver
+
+
+# ---------------------------------------------------------------- servers with other settings
+
+
+@pytest.fixture(scope="module")
+def make_live() -> Iterator[Any]:
+    """Start extra live servers with other settings (admin token, seed, caps...).
+
+    `make_live(admin_token="t")` returns a Live on its own port; every server it
+    started is stopped at the end of the module.
+    """
+    started: list[ServerThread] = []
+
+    def start(**overrides: Any) -> Live:
+        settings = Settings(merchants=(SHOP_A, SHOP_B)).with_overrides(**overrides)
+        server = ServerThread(create_app(settings)).start()
+        started.append(server)
+        return Live(server)
+
+    yield start
+    for server in started:
+        server.app.extensions["mockpms"].close()
+        server.stop()
