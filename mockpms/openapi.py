@@ -42,7 +42,7 @@ def _object(properties: dict[str, Schema], required: list[str] | None = None) ->
 
 
 DIGITS = r"^[0-9]+$"
-TEXT = {"maxLength": 256}
+TEXT: dict[str, Any] = {"maxLength": 256}
 
 SCHEMAS: dict[str, Schema] = {
     "Timestamp": {

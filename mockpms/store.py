@@ -8,18 +8,22 @@ see each change whole.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import islice
 
 from mockpms.errors import PaymentError, PmsError
 from mockpms.models import H5Session, Transaction
+
+EVICTION_LOOKAHEAD = 1000
 
 
 class Store:
     def __init__(self, transaction_cap: int = 200_000) -> None:
         self.lock = threading.RLock()
         self.transaction_cap = transaction_cap
-        self._transactions: dict[tuple[str, str], Transaction] = {}
+        self._transactions: OrderedDict[tuple[str, str], Transaction] = OrderedDict()
         self._transactions_by_token: dict[str, Transaction] = {}
         self._sessions: dict[tuple[str, str], H5Session] = {}
         self._sessions_by_token: dict[str, H5Session] = {}
@@ -43,18 +47,26 @@ class Store:
             self._transactions[txn.key] = txn
             self._transactions_by_token[txn.token] = txn
             if len(self._transactions) > self.transaction_cap:
-                self._evict_finished()
+                self._evict(now=txn.created_at)
 
-    def _evict_finished(self) -> None:
-        """Drop the oldest finished transactions; pending ones are never evicted."""
+    def _evict(self, now: float) -> None:
+        """Drop the oldest finished (or unpaid and past expiry) transactions over the cap.
+
+        Looks at most EVICTION_LOOKAHEAD of the oldest entries, so a sale costs the
+        same at the cap as below it; transactions still payable are never evicted
+        (the store may then briefly hold more than the cap). OrderedDict: iterating
+        from the front stays cheap however many entries were deleted there.
+        """
         excess = len(self._transactions) - self.transaction_cap
-        for key, txn in list(self._transactions.items()):
-            if excess <= 0:
+        doomed: list[tuple[str, str]] = []
+        for key, txn in islice(self._transactions.items(), EVICTION_LOOKAHEAD):
+            if len(doomed) == excess:
                 break
-            if txn.status.is_final:
-                del self._transactions[key]
-                self._transactions_by_token.pop(txn.token, None)
-                excess -= 1
+            if txn.status.is_final or txn.expires_at <= now:
+                doomed.append(key)
+        for key in doomed:
+            txn = self._transactions.pop(key)
+            self._transactions_by_token.pop(txn.token, None)
 
     def transaction(self, api_key: str, rrn: str) -> Transaction | None:
         with self.lock:

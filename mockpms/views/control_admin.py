@@ -10,7 +10,8 @@ import hashlib
 import hmac
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, redirect, request
+from flask import Blueprint, jsonify, redirect, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from mockpms.app import sandbox
 from mockpms.errors import ControlError
@@ -137,7 +138,7 @@ def dashboard_cookie_value(token: str) -> str:
     return hmac.new(token.encode(), b"mockpms-dashboard", hashlib.sha256).hexdigest()
 
 
-def admin_guard() -> Response | None:
+def admin_guard() -> BaseResponse | None:
     """before_request: with --admin-token, /_mock needs `Authorization: Bearer <token>`.
 
     The dashboard (GET /_mock/ and its form posts) also accepts the cookie that

@@ -1,0 +1,40 @@
+"""Cost of online/sales once the store is at --transaction-cap: prints ms per 1,000 adds."""
+
+from __future__ import annotations
+
+import time
+
+from mockpms.models import Transaction, TxStatus
+from mockpms.store import Store
+
+
+def txn(i, status, created):
+    return Transaction(
+        api_key="a",
+        rrn=f"R{i}",
+        type="WXPAY",
+        store_code="S",
+        till_id="1",
+        salesman="s",
+        tx_datetime="",
+        amt=1,
+        ccy="HKD",
+        lang="zh_hk",
+        token=f"T{i}",
+        created_at=created,
+        expires_at=created + 300,
+        status=status,
+    )
+
+
+for label, status in (("finished", TxStatus.SUCCESS), ("pending, expired", TxStatus.PENDING)):
+    s = Store(transaction_cap=200_000)
+    for i in range(200_000):
+        s.add_transaction(txn(i, status, 0.0))
+    t = time.perf_counter()
+    for i in range(200_000, 201_000):
+        s.add_transaction(txn(i, TxStatus.PENDING, 1000.0))
+    dt = time.perf_counter() - t
+    print(
+        f"{label:18s} 1000 adds over the cap: {dt * 1000:.0f} ms, kept {s.counts()['transactions']}"
+    )

@@ -1,0 +1,44 @@
+"""Store.transaction_cap: the oldest finished or expired transactions go; payable ones stay."""
+
+from __future__ import annotations
+
+from mockpms.models import Transaction, TxStatus
+from mockpms.store import Store
+
+
+def txn(rrn: str, created: float, status: TxStatus = TxStatus.PENDING) -> Transaction:
+    return Transaction(
+        api_key="a",
+        rrn=rrn,
+        type="WXPAY",
+        store_code="S",
+        till_id="1",
+        salesman="s",
+        tx_datetime="",
+        amt=1,
+        ccy="HKD",
+        lang="zh_hk",
+        token=f"T-{rrn}",
+        created_at=created,
+        expires_at=created + 300,
+        status=status,
+    )
+
+
+def test_oldest_finished_are_evicted_first() -> None:
+    store = Store(transaction_cap=2)
+    store.add_transaction(txn("paid", 0, TxStatus.SUCCESS))
+    store.add_transaction(txn("open", 1))
+    store.add_transaction(txn("new", 2))
+    assert [t.rrn for t in store.transactions()] == ["open", "new"]
+    assert store.transaction_by_token("T-paid") is None
+
+
+def test_unpaid_past_expiry_is_evicted_but_payable_stays() -> None:
+    store = Store(transaction_cap=2)
+    store.add_transaction(txn("expired", 0))
+    store.add_transaction(txn("payable", 200))
+    store.add_transaction(txn("new", 301))  # 'expired' is past its 300 s
+    assert [t.rrn for t in store.transactions()] == ["payable", "new"]
+    store.add_transaction(txn("newer", 302))  # nothing evictable: briefly over the cap
+    assert [t.rrn for t in store.transactions()] == ["payable", "new", "newer"]
