@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from mockpms.models import Transaction, TxStatus
+from mockpms.models import H5Session, Transaction, TxStatus
 from mockpms.store import Store
 
 
@@ -38,3 +38,29 @@ for label, status in (("finished", TxStatus.SUCCESS), ("pending, expired", TxSta
     print(
         f"{label:18s} 1000 adds over the cap: {dt * 1000:.0f} ms, kept {s.counts()['transactions']}"
     )
+
+
+def session(i: int, cancelled: float | None) -> H5Session:
+    return H5Session(
+        api_key="a",
+        session_id=f"S{i}",
+        merchant_name="m",
+        store_code="s",
+        till_id="1",
+        sales_man="x",
+        amt=1,
+        webhook_url="http://x",
+        token=f"T{i}",
+        created_at=0.0,
+        cancelled_at=cancelled,
+    )
+
+
+store = Store(transaction_cap=200_000)
+for i in range(200_000):
+    store.add_session(session(i, 1.0))
+start = time.perf_counter()
+for i in range(200_000, 201_000):
+    store.add_session(session(i, None))
+elapsed = time.perf_counter() - start
+print(f"{'sessions, closed':18s} 1000 adds over the cap: {elapsed * 1000:.0f} ms")

@@ -328,6 +328,60 @@ SCHEMAS: dict[str, Schema] = {
         },
         ["outcome"],
     ),
+    "ControlTransaction": _object(
+        {
+            "apiKey": _string(),
+            "rrn": _string(),
+            "type": _string(),
+            "amt": {"type": "integer"},
+            "ccy": _string(),
+            "status": _string(enum=["pending", "success", "failed", "timeout", "refunded"]),
+            "gwRefStatus": _string(enum=["01", "02", "03", "04", "05"]),
+            "storeCode": _string(),
+            "tillId": _string(),
+            "salesman": _string(),
+            "txDateTime": _string(),
+            "lang": _string(),
+            "createdAt": {"type": "number"},
+            "expiresAt": {"type": "number"},
+            "finishedAt": {"type": "number", "nullable": True},
+            "returnUrl": _string(),
+            "webhookUrl": _string(),
+            "extendParam": _string(),
+            "remarks": _string(),
+            "sessionId": _string(nullable=True),
+            "payType": _string(),
+            "payDetail": _string(),
+            "gwRefCode": _string(),
+        },
+        ["apiKey", "rrn", "type", "amt", "status", "gwRefStatus"],
+    ),
+    "ControlSession": _object(
+        {
+            "apiKey": _string(),
+            "sessionId": _string(),
+            "status": _string("0 cancelled or expired, 1 not paid yet, 2 paid", enum=list("012")),
+            "merchantName": _string(),
+            "storeCode": _string(),
+            "tillId": _string(),
+            "salesMan": _string(),
+            "amt": {"type": "integer"},
+            "remarks": _string(),
+            "subject": _string(),
+            "webhookUrl": _string(),
+            "createdAt": {"type": "number"},
+            "scannedAt": {"type": "number", "nullable": True},
+            "wallet": _string(nullable=True),
+            "countdownEndsAt": {"type": "number", "nullable": True},
+            "secondsLeft": {"type": "number", "nullable": True},
+            "cancelledAt": {"type": "number", "nullable": True},
+            "payable": {"type": "boolean"},
+            "rrn": _string(nullable=True),
+            "url": _string("the H5 page the QR code opens"),
+            "transaction": _ref("ControlTransaction"),
+        },
+        ["apiKey", "sessionId", "status", "amt", "payable", "url"],
+    ),
     "JournalEntry": _object(
         {
             "id": {"type": "integer"},
@@ -632,6 +686,21 @@ def _query(name: str, description: str, schema: Schema | None = None) -> dict[st
     }
 
 
+def _path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _wallet_body() -> Schema:
+    return _object(
+        {
+            "wallet": _string(
+                "the wallet (default: the one that scanned, else WXPAY)", enum=["WXPAY", "ALIPAY"]
+            ),
+            "apiKey": _string("needed only when two merchants used the sessionId"),
+        }
+    )
+
+
 def _control_paths() -> dict[str, Any]:
     policy_answer = _object({"policy": {"allOf": [_ref("Policy")], "nullable": True}}, ["policy"])
     seed = {"type": "integer", "nullable": True, "format": "int64"}
@@ -674,6 +743,51 @@ def _control_paths() -> dict[str, Any]:
                 "Back to the start state",
                 _object({"status": _string(enum=["reset"])}),
                 errors=(),
+            )
+        },
+        "/_mock/sessions": {
+            "get": _control(
+                "listSessions",
+                "H5 sessions, oldest first",
+                _object(
+                    {"sessions": {"type": "array", "items": _ref("ControlSession")}},
+                    ["sessions"],
+                ),
+                parameters=[
+                    _query("apiKey", "only this merchant"),
+                    _query("status", "only this status", _string(enum=list("012"))),
+                ],
+            )
+        },
+        "/_mock/sessions/{session_id}": {
+            "get": _control(
+                "getSession",
+                "One H5 session",
+                _ref("ControlSession"),
+                errors=("404", "409"),
+                parameters=[_path("session_id"), _query("apiKey", "when two merchants used it")],
+            )
+        },
+        "/_mock/sessions/{session_id}/scan": {
+            "post": _control(
+                "scanSession",
+                "As if the QR code was opened in the wallet (starts the countdown)",
+                _ref("ControlSession"),
+                body=_wallet_body(),
+                example={"wallet": "WXPAY"},
+                errors=("400", "404", "409"),
+                parameters=[_path("session_id")],
+            )
+        },
+        "/_mock/sessions/{session_id}/pay": {
+            "post": _control(
+                "paySession",
+                "As if the payer paid in the wallet (scans first if needed)",
+                _ref("ControlSession"),
+                body=_wallet_body(),
+                example={"wallet": "ALIPAY"},
+                errors=("400", "404", "409"),
+                parameters=[_path("session_id")],
             )
         },
         "/_mock/requests": {

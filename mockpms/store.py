@@ -25,7 +25,7 @@ class Store:
         self.transaction_cap = transaction_cap
         self._transactions: OrderedDict[tuple[str, str], Transaction] = OrderedDict()
         self._transactions_by_token: dict[str, Transaction] = {}
-        self._sessions: dict[tuple[str, str], H5Session] = {}
+        self._sessions: OrderedDict[tuple[str, str], H5Session] = OrderedDict()
         self._sessions_by_token: dict[str, H5Session] = {}
 
     @contextmanager
@@ -100,15 +100,20 @@ class Store:
                 self._evict_closed_sessions()
 
     def _evict_closed_sessions(self) -> None:
-        """Drop the oldest paid or cancelled sessions; open ones are never evicted."""
+        """Drop the oldest paid or cancelled sessions; open ones are never evicted.
+
+        Bounded look-ahead from the front of an OrderedDict, as for transactions.
+        """
         excess = len(self._sessions) - self.transaction_cap
-        for key, session in list(self._sessions.items()):
-            if excess <= 0:
+        doomed: list[tuple[str, str]] = []
+        for key, session in islice(self._sessions.items(), EVICTION_LOOKAHEAD):
+            if len(doomed) == excess:
                 break
             if session.paid_rrn is not None or session.cancelled_at is not None:
-                del self._sessions[key]
-                self._sessions_by_token.pop(session.token, None)
-                excess -= 1
+                doomed.append(key)
+        for key in doomed:
+            session = self._sessions.pop(key)
+            self._sessions_by_token.pop(session.token, None)
 
     def session(self, api_key: str, session_id: str) -> H5Session | None:
         with self.lock:

@@ -21,6 +21,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from mockpms.app import sandbox
 from mockpms.clock import pms_datetime
 from mockpms.errors import ControlError, PmsError
+from mockpms.lifecycle import H5_WALLETS
 from mockpms.models import TxStatus
 from mockpms.outcomes import failure
 from mockpms.views.control_webhooks import ADVANCE_WAIT, LATEST_MOCK_TIME
@@ -28,7 +29,7 @@ from mockpms.views.control_webhooks import ADVANCE_WAIT, LATEST_MOCK_TIME
 bp = Blueprint("dashboard", __name__, url_prefix="/_mock")
 KEY = "MOCKPMS_DASHBOARD_KEY"
 OUTCOMES = {s.value: s for s in TxStatus if s is not TxStatus.PENDING}
-WALLETS = ("WXPAY", "ALIPAY")
+WALLETS = H5_WALLETS
 MAX_ADVANCE = 10 * 365 * 86400
 
 

@@ -143,5 +143,17 @@ def test_live_control_answers_fit_their_schemas(live: Live, spec: dict[str, Any]
     for path, method, body in calls:
         response = live.http.request(method.upper(), path, json=body)
         check(spec, schema_of(spec, path, method), response.json())
+    session_id = session_fields()["sessionId"]
+    live.client.call("h5Payment/session/create", **session_fields(sessionId=session_id))
+    for path, method, body in [
+        ("/_mock/sessions", "get", None),
+        (f"/_mock/sessions/{session_id}", "get", None),
+        (f"/_mock/sessions/{session_id}/scan", "post", {"wallet": "ALIPAY"}),
+        (f"/_mock/sessions/{session_id}/pay", "post", None),
+    ]:
+        response = live.http.request(method.upper(), path, json=body)
+        assert response.status_code == 200, response.text
+        template = path.replace(session_id, "{session_id}")
+        check(spec, schema_of(spec, template, method), response.json())
     bad = live.http.post("/_mock/faults", json={"errorCode": "9"})
     check(spec, schema_of(spec, "/_mock/faults", "post", "400"), bad.json())
