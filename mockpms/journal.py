@@ -12,6 +12,7 @@ import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from itertools import count
 from typing import Any
 
@@ -43,7 +44,10 @@ class Entry:
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "time": self.time,
+            "receivedAt": self.time,
+            "receivedTime": datetime.fromtimestamp(self.time, timezone.utc).isoformat(
+                timespec="milliseconds"
+            ),
             "method": self.method,
             "path": self.path,
             "endpoint": self.endpoint,

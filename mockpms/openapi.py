@@ -385,7 +385,8 @@ SCHEMAS: dict[str, Schema] = {
     "JournalEntry": _object(
         {
             "id": {"type": "integer"},
-            "time": {"type": "number", "description": "mock-clock epoch seconds"},
+            "receivedAt": {"type": "number", "description": "mock clock, epoch seconds"},
+            "receivedTime": _string("mock clock, ISO 8601 UTC", format="date-time"),
             "method": _string(),
             "path": _string(),
             "endpoint": _string(nullable=True),
@@ -397,7 +398,7 @@ SCHEMAS: dict[str, Schema] = {
             "durationMs": {"type": "number"},
             "fault": {"type": "object", "nullable": True},
         },
-        ["id", "time", "method", "path", "endpoint", "status", "durationMs"],
+        ["id", "receivedAt", "method", "path", "endpoint", "status", "durationMs"],
     ),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.conftest import Live, sale_fields, session_fields
@@ -41,6 +42,8 @@ def test_journal_shows_requests_in_order_with_their_answers(live: Live) -> None:
     assert sale["body"]["amt"] == 90000
     assert sale["durationMs"] >= 0
     assert sale["fault"] is None
+    assert sale["receivedAt"] >= entries[0]["receivedAt"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", sale["receivedTime"])
     assert "duplicate" in entries[2]["errorMessage"]
 
 
