@@ -57,7 +57,7 @@ class Policy:
         if unknown:
             raise ControlError(f"{unknown[0]}: unknown field; a policy has outcome, afterSeconds")
         outcome = data.get("outcome")
-        if outcome not in OUTCOMES:
+        if not isinstance(outcome, str) or outcome not in OUTCOMES:
             raise ControlError(f'outcome: must be "success" or "failed" (got {outcome!r})')
         after = data.get("afterSeconds", 0)
         if (
