@@ -382,6 +382,59 @@ SCHEMAS: dict[str, Schema] = {
         },
         ["apiKey", "sessionId", "status", "amt", "payable", "url"],
     ),
+    "Clock": _object(
+        {
+            "offset": {"type": "number", "description": "seconds added to the wall clock"},
+            "now": {"type": "number", "description": "mock time, epoch seconds"},
+            "time": _string("mock time, ISO 8601 UTC", format="date-time"),
+            "advanced": {"type": "number"},
+            "ran": {"type": "integer", "description": "jobs run by this advance"},
+            "stillRunning": {"type": "integer", "description": "due jobs not finished in time"},
+            "pending": {"type": "integer", "description": "jobs scheduled, not yet started"},
+            "nextDueAt": {"type": "number", "nullable": True},
+        },
+        ["offset", "now", "time", "pending"],
+    ),
+    "WebhookAttempt": _object(
+        {
+            "id": {"type": "integer"},
+            "apiKey": _string(),
+            "rrn": _string(),
+            "sessionId": _string(nullable=True),
+            "url": _string(),
+            "payload": {"type": "object"},
+            "attempt": {"type": "integer", "minimum": 1},
+            "maxAttempts": {"type": "integer"},
+            "scheduledAt": {"type": "number"},
+            "scheduledTime": _string(format="date-time"),
+            "sentAt": {"type": "number"},
+            "sentTime": _string(format="date-time"),
+            "durationMs": {"type": "number"},
+            "httpStatus": {"type": "integer", "nullable": True},
+            "responseBody": _string(nullable=True),
+            "error": _string(nullable=True),
+            "acknowledged": {"type": "boolean"},
+            "nextAttemptAt": {"type": "number", "nullable": True},
+        },
+        ["id", "rrn", "url", "payload", "attempt", "sentAt", "acknowledged"],
+    ),
+    "WebhookDelivery": _object(
+        {
+            "id": {"type": "integer"},
+            "apiKey": _string(),
+            "rrn": _string(),
+            "sessionId": _string(nullable=True),
+            "url": _string(),
+            "payload": {"type": "object"},
+            "state": _string(enum=["pending", "acknowledged", "exhausted", "cancelled"]),
+            "attempts": {"type": "integer"},
+            "maxAttempts": {"type": "integer"},
+            "acknowledged": {"type": "boolean"},
+            "firstDueAt": {"type": "number"},
+            "nextAttemptAt": {"type": "number", "nullable": True},
+        },
+        ["id", "rrn", "url", "state", "attempts"],
+    ),
     "JournalEntry": _object(
         {
             "id": {"type": "integer"},
@@ -789,6 +842,37 @@ def _control_paths() -> dict[str, Any]:
                 example={"wallet": "ALIPAY"},
                 errors=("400", "404", "409"),
                 parameters=[_path("session_id")],
+            )
+        },
+        "/_mock/clock": {
+            "get": _control("getClock", "Mock time and the scheduler", _ref("Clock"), errors=())
+        },
+        "/_mock/clock/advance": {
+            "post": _control(
+                "advanceClock",
+                "Move mock time forward; answers after the work that fell due has run",
+                _ref("Clock"),
+                body=_object({"seconds": {"type": "number", "minimum": 0}}, ["seconds"]),
+                example={"seconds": 300},
+            )
+        },
+        "/_mock/webhooks": {
+            "get": _control(
+                "listWebhooks",
+                "Every webhook attempt and delivery, oldest first",
+                _object(
+                    {
+                        "count": {"type": "integer"},
+                        "attempts": {"type": "array", "items": _ref("WebhookAttempt")},
+                        "deliveries": {"type": "array", "items": _ref("WebhookDelivery")},
+                    },
+                    ["count", "attempts", "deliveries"],
+                ),
+                parameters=[
+                    _query("rrn", "only this rrn"),
+                    _query("sessionId", "only this H5 session"),
+                    _query("limit", "keep the newest N", {"type": "integer", "minimum": 0}),
+                ],
             )
         },
         "/_mock/requests": {

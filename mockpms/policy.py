@@ -15,26 +15,17 @@ import threading
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from mockpms.clock import Clock
 from mockpms.errors import ControlError, PmsError
 from mockpms.lifecycle import Lifecycle
 from mockpms.models import H5Session, Transaction, TxStatus
 from mockpms.outcomes import failure
+from mockpms.scheduler import Job, Scheduler
 
 OUTCOMES = {"success": TxStatus.SUCCESS, "failed": TxStatus.FAILED}
 MAX_AFTER = 10 * 365 * 86400.0
-
-
-class Handle(Protocol):
-    def cancel(self) -> None: ...
-
-
-class Scheduler(Protocol):
-    """Runs callbacks when the mock clock reaches their time (mockpms.scheduler)."""
-
-    def schedule(self, due_at: float, callback: Callable[[], object], *, name: str) -> Handle: ...
 
 
 @dataclass(frozen=True)
@@ -84,7 +75,8 @@ class AutoSettle:
         self.initial = initial
         self._lock = threading.Lock()
         self._policy = initial
-        self._handles: list[Handle] = []
+        self._jobs: set[Job] = set()  # scheduled and not yet run
+        self._generation = 0
 
     @property
     def policy(self) -> Policy | None:
@@ -94,9 +86,10 @@ class AutoSettle:
         """Replace the policy; settlements already scheduled by the old one are cancelled."""
         with self._lock:
             self._policy = policy
-            handles, self._handles = self._handles, []
-        for handle in handles:
-            handle.cancel()
+            self._generation += 1
+            jobs, self._jobs = self._jobs, set()
+        for job in jobs:
+            job.cancel()
 
     def reset(self) -> None:
         self.set(self.initial)
@@ -116,10 +109,22 @@ class AutoSettle:
         self._schedule(policy, lambda: self._pay(session))
 
     def _schedule(self, policy: Policy, work: Callable[[], None]) -> None:
+        """Put `work` on the scheduler; it does nothing if the policy changed meanwhile."""
+        generation = self._generation
+        scheduled: list[Job] = []
+
+        def run() -> None:
+            with self._lock:  # held by _schedule until `scheduled` is filled in
+                self._jobs.difference_update(scheduled)
+                if generation != self._generation:
+                    return
+            work()
+
         due_at = self.clock.now() + policy.after_seconds
-        handle = self.scheduler.schedule(due_at, work, name="auto-settle")
         with self._lock:
-            self._handles = [*self._handles[-9999:], handle]
+            job = self.scheduler.schedule(due_at, run, name="auto-settle")
+            scheduled.append(job)
+            self._jobs.add(job)
 
     def _settle(self, txn: Transaction, status: TxStatus) -> None:
         result = None

@@ -499,10 +499,9 @@ def make_live() -> Iterator[Any]:
     started: list[ServerThread] = []
 
     def start(**overrides: Any) -> Live:
-        settings = Settings(merchants=(SHOP_A, SHOP_B)).with_overrides(**overrides)
-        server = ServerThread(create_app(settings)).start()
-        started.append(server)
-        return Live(server)
+        live = start_live(Settings(merchants=(SHOP_A, SHOP_B)).with_overrides(**overrides))
+        started.append(live.server)
+        return live
 
     yield start
     for server in started:

@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 
 from tests.conftest import Live
 
-scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20)
+)
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3), max_leaves=5)
 keys = st.sampled_from(
     [

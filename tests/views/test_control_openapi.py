@@ -155,5 +155,14 @@ def test_live_control_answers_fit_their_schemas(live: Live, spec: dict[str, Any]
         assert response.status_code == 200, response.text
         template = path.replace(session_id, "{session_id}")
         check(spec, schema_of(spec, template, method), response.json())
+    for path, method, body in [
+        ("/_mock/clock/advance", "post", {"seconds": 0}),
+        ("/_mock/clock", "get", None),
+        ("/_mock/webhooks", "get", None),
+    ]:
+        response = live.http.request(method.upper(), path, json=body)
+        assert response.status_code == 200, response.text
+        check(spec, schema_of(spec, path, method), response.json())
+    assert live.http.get("/_mock/webhooks").json()["count"] == 1  # the H5 payment's webhook
     bad = live.http.post("/_mock/faults", json={"errorCode": "9"})
     check(spec, schema_of(spec, "/_mock/faults", "post", "400"), bad.json())

@@ -15,6 +15,7 @@ def run(live: Live, rrns: list[str]) -> list[tuple[str, str]]:
     seen = []
     for rrn in rrns:
         created = live.client.call("online/sales", **sale_fields(rrn=rrn, type="ALIPAY"))
+        assert live.control("POST", "/clock/advance", json={"seconds": 0}).status_code == 200
         answer = live.client.call("online/query", type="ALIPAY", rrn=rrn, storeCode="WP001")
         seen.append((created["paymentUrl"], answer["gwRefCode"]))
     return seen

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Live, sale_fields, session_fields
+from tests.conftest import Live, Receiver, sale_fields, session_fields
 
 
 @pytest.fixture
@@ -26,8 +26,10 @@ def row(page: Any, rrn: str) -> Any:
     return page.locator(f'#transactions tr[data-rrn="{rrn}"]')
 
 
-def test_sale_appears_and_settle_changes_its_status(live: Live, page: Any) -> None:
-    fields = sale_fields(type="WXPAY")
+def test_sale_appears_and_settle_changes_its_status(
+    live: Live, page: Any, receiver: Receiver
+) -> None:
+    fields = sale_fields(type="WXPAY", webhookUrl=receiver.url)
     assert live.client.call("online/sales", **fields)["errorCode"] == "0"
 
     page.goto(f"{live.url}/_mock/")
@@ -43,8 +45,13 @@ def test_sale_appears_and_settle_changes_its_status(live: Live, page: Any) -> No
     answer = live.client.call("online/query", type="WXPAY", rrn=fields["rrn"], storeCode="WP001")
     assert answer["gwRefStatus"] == "01"
     assert answer["gwRefCode"] in row(page, fields["rrn"]).inner_text()
-    assert [d.rrn for d in live.sandbox.webhooks.deliveries()] == [fields["rrn"]]
-    assert page.locator("#webhooks").inner_text().count(fields["rrn"]) == 1
+    assert receiver.wait_for(1)[0].json()["rrn"] == fields["rrn"]
+    assert len(live.sandbox.webhooks.wait_for_attempts(1, rrn=fields["rrn"])) == 1  # logged
+    page.reload()
+    attempts = page.locator("#webhooks tbody tr")
+    assert attempts.count() == 1
+    assert fields["rrn"] in attempts.inner_text()
+    assert "1/5" in attempts.inner_text()
     assert page.errors == []  # nothing blocked by the CSP, no script errors
 
 
