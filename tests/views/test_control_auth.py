@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -73,8 +74,19 @@ def test_dashboard_token_in_the_url_becomes_a_cookie(guarded: Live) -> None:
         page = browser.get("/_mock/")
         assert page.status_code == 200
         assert "mockpms dashboard" in page.text
-        # The cookie is for the dashboard only, not for the JSON API.
+        # Its buttons work with the cookie too...
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+        assert token
+        pressed = browser.post(
+            "/_mock/dashboard/advance", data={"seconds": "1", "csrf": token.group(1)}
+        )
+        assert pressed.status_code == 303
+        # ...but the cookie is for the dashboard only, not for the JSON API.
         assert browser.get("/_mock/requests").status_code == 401
+    without_cookie = guarded.http.post(
+        "/_mock/dashboard/advance", data={"seconds": "1", "csrf": token.group(1)}
+    )
+    assert without_cookie.status_code == 401
 
 
 def test_dashboard_with_a_wrong_token_is_refused(guarded: Live) -> None:
