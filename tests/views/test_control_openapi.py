@@ -10,7 +10,7 @@ from openapi_spec_validator import validate
 
 from mockpms.faults import PMS_ENDPOINTS
 from mockpms.views.pms import ENDPOINTS
-from tests.conftest import Live, sale_fields, session_fields
+from tests.conftest import Live, Receiver, sale_fields, session_fields
 
 
 @pytest.fixture
@@ -166,3 +166,15 @@ def test_live_control_answers_fit_their_schemas(live: Live, spec: dict[str, Any]
     assert live.http.get("/_mock/webhooks").json()["count"] == 1  # the H5 payment's webhook
     bad = live.http.post("/_mock/faults", json={"errorCode": "9"})
     check(spec, schema_of(spec, "/_mock/faults", "post", "400"), bad.json())
+
+
+def test_webhook_callback_describes_what_the_receiver_gets(
+    live: Live, spec: dict[str, Any], receiver: Receiver
+) -> None:
+    live.control("POST", "/policy", json={"outcome": "success"})
+    live.client.call("online/sales", **sale_fields(webhookUrl=receiver.url))
+    live.control("POST", "/clock/advance", json={"seconds": 0})
+    (received,) = receiver.wait_for(1)
+    callback = spec["paths"]["/online/sales"]["post"]["callbacks"]["paymentNotification"]
+    body = callback["{$request.body#/webhookUrl}"]["post"]["requestBody"]
+    check(spec, body["content"]["application/json"]["schema"], received.json())

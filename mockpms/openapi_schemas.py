@@ -1,0 +1,463 @@
+"""The component schemas of mockpms's OpenAPI description (see mockpms.openapi).
+
+They follow what mockpms accepts and answers, field for field: `amt` and
+`timestamp` are an integer or a string of digits, optional text has the same
+length limits as the validation, and the control API's JSON shapes are those
+the views render.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockpms.faults import ERROR_CODES, MAX_COUNT, MAX_DELAY_MS, PMS_ENDPOINTS
+
+Schema = dict[str, Any]
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def string(description: str = "", **extra: Any) -> Schema:
+    schema: Schema = {"type": "string", **extra}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def obj(properties: dict[str, Schema], required: list[str] | None = None) -> Schema:
+    schema: Schema = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+DIGITS = r"^[0-9]+$"
+TEXT: dict[str, Any] = {"maxLength": 256}
+
+SCHEMAS: dict[str, Schema] = {
+    "Timestamp": {
+        "description": "Milliseconds since the epoch, as a JSON number or a string of "
+        "digits; within --timestamp-tolerance (default 300 s) of the server's clock.",
+        "oneOf": [
+            {"type": "integer", "format": "int64", "minimum": 0},
+            {"type": "string", "pattern": DIGITS},
+        ],
+        "example": 1623205724171,
+    },
+    "Amount": {
+        "description": "Amount in cents (10 = HKD 0.10): a positive integer or a string "
+        "of ASCII digits; at most 2147483647.",
+        "oneOf": [
+            {"type": "integer", "minimum": 1, "maximum": 2147483647},
+            {"type": "string", "pattern": r"^0*[1-9][0-9]{0,9}$"},
+        ],
+        "example": 10,
+    },
+    "Lang": string(
+        "zh_hk (default), zh_cn or en; zh-HK and zh-CN also accepted, case-insensitive",
+        example="zh_hk",
+    ),
+    "Identifier": string(
+        "1 to 64 letters, digits, '.', '_', ':' or '-'",
+        pattern=r"^[A-Za-z0-9._:-]{1,64}$",
+    ),
+    "HttpUrl": string("an http:// or https:// URL", format="uri", maxLength=2048),
+    "ErrorEnvelope": obj(
+        {
+            "errorCode": string(
+                '"3" response timeout, "601" payment error, "40002" other error',
+                enum=list(ERROR_CODES),
+            ),
+            "errorMessage": string("what was wrong and how to fix it"),
+        },
+        ["errorCode", "errorMessage"],
+    ),
+    "Signed": obj(
+        {
+            "apiKey": string("the merchant's apiKey", minLength=1),
+            "timestamp": ref("Timestamp"),
+            "sign": string("Base64(HMAC-SHA1(key = secret, message = timestamp digits))"),
+        },
+        ["apiKey", "timestamp", "sign"],
+    ),
+    "GatewayRequest": {
+        "allOf": [ref("Signed"), obj({"lang": ref("Lang")})],
+    },
+    "Gateway": obj(
+        {
+            "type": string("payment type", example="WXPAY"),
+            "desc": string(example="Wechat Pay"),
+            "langDesc": string("description in the requested language", example="微信支付"),
+            "base64Logo": string("data:image/svg+xml;base64,..."),
+        },
+        ["type", "desc", "langDesc"],
+    ),
+    "GatewayResponse": obj(
+        {
+            "extendParam": string(),
+            "gateways": {"type": "array", "items": ref("Gateway")},
+            "errorCode": string(enum=["0"]),
+            "errorMessage": string(example="no error"),
+        },
+        ["gateways", "errorCode"],
+    ),
+    "SalesRequest": {
+        "allOf": [
+            ref("Signed"),
+            obj(
+                {
+                    "type": string("payment type from online/gateway", example="WXPAY"),
+                    "rrn": ref("Identifier"),
+                    "storeCode": string(minLength=1, **TEXT),
+                    "tillId": string(minLength=1, **TEXT),
+                    "salesman": string(minLength=1, **TEXT),
+                    "txDateTime": string(
+                        "yyyy-MM-dd'T'HH:mm:ssZ",
+                        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}$",
+                        example="2021-06-09T13:10:33+0800",
+                    ),
+                    "amt": ref("Amount"),
+                    "ccy": string("only HKD", enum=["HKD"]),
+                    "lang": ref("Lang"),
+                    "extendParam": string(
+                        'a JSON object as a string: {"subject": "...", "seller": "..."}',
+                        maxLength=4096,
+                    ),
+                    "returnUrl": string("http(s) URL, or empty for mockpms's result page"),
+                    "webhookUrl": string("http(s) URL, or empty for no notification"),
+                    "remarks": string(**TEXT),
+                    "cashier": string(**TEXT),
+                },
+                [
+                    "type",
+                    "rrn",
+                    "storeCode",
+                    "tillId",
+                    "salesman",
+                    "txDateTime",
+                    "amt",
+                    "ccy",
+                ],
+            ),
+        ]
+    },
+    "SalesResponse": obj(
+        {
+            "type": string(),
+            "rrn": string(),
+            "storeCode": string(),
+            "tillId": string(),
+            "tradeMode": string(enum=["WEBSITE"]),
+            "txDateTime": string(),
+            "amt": {"type": "integer"},
+            "additionalAmt": {"type": "integer"},
+            "ccy": string(),
+            "lang": string("TC (zh_hk), SC (zh_cn), EN (en)", enum=["TC", "SC", "EN"]),
+            "paymentUrl": string("the hosted payment page", format="uri"),
+            "gwRefCode": string(),
+            "gwErrorCode": string(),
+            "gwErrorMessage": string(),
+            "extendParam": string(),
+            "timeout": {"type": "integer"},
+            "errorCode": string(enum=["0"]),
+            "errorMessage": string(),
+        },
+        ["type", "rrn", "txDateTime", "amt", "ccy", "paymentUrl", "errorCode"],
+    ),
+    "QueryRequest": {
+        "allOf": [
+            ref("Signed"),
+            obj(
+                {
+                    "type": string("the type used in online/sales"),
+                    "rrn": ref("Identifier"),
+                    "storeCode": string(minLength=1, **TEXT),
+                    "tillId": string(**TEXT),
+                    "lang": ref("Lang"),
+                },
+                ["type", "rrn", "storeCode"],
+            ),
+        ]
+    },
+    "QueryResponse": obj(
+        {
+            "additionalAmt": {"type": "integer"},
+            "amt": {"type": "integer"},
+            "ccy": string(),
+            "errorCode": string(enum=["0"]),
+            "errorMessage": string(),
+            "extendParam": string("gateway details as a JSON object string, once paid"),
+            "gwErrorCode": string(),
+            "gwErrorMessage": string(),
+            "gwRefCode": string(),
+            "gwRefStatus": string(
+                "01 success, 02 failed, 03 timed out, 04 refunded/cancelled, 05 pending",
+                enum=["01", "02", "03", "04", "05"],
+            ),
+            "lang": {"type": "string", "nullable": True, "enum": ["TC", "SC", "EN", None]},
+            "orgGwRefCode": string(),
+            "orgRrn": string(),
+            "payDetail": string("masked card (550690xxxxxx0305) or wallet payer id"),
+            "payType": string(),
+            "rrn": string(),
+            "storeCode": string(),
+            "tillId": string(),
+            "txDateTime": string(),
+            "type": string(),
+        },
+        ["errorCode", "type", "rrn", "txDateTime", "amt", "ccy", "gwRefStatus"],
+    ),
+    "SessionCreateRequest": {
+        "allOf": [
+            ref("Signed"),
+            obj(
+                {
+                    "sessionId": ref("Identifier"),
+                    "amt": ref("Amount"),
+                    "webhookUrl": ref("HttpUrl"),
+                    "merchantName": string("default from the merchant's config", **TEXT),
+                    "storeCode": string(**TEXT),
+                    "tillId": string(**TEXT),
+                    "salesMan": string(**TEXT),
+                    "remarks": string(maxLength=1024),
+                    "subject": string(**TEXT),
+                    "bitmap": {
+                        "description": "true: content is a PNG QR data URI; false: the URL",
+                        "oneOf": [
+                            {"type": "boolean"},
+                            {"type": "string", "enum": ["true", "false", "TRUE", "FALSE", ""]},
+                        ],
+                    },
+                },
+                ["sessionId", "amt", "webhookUrl"],
+            ),
+        ]
+    },
+    "SessionCreateResponse": obj(
+        {
+            "errorCode": string(enum=["0"]),
+            "errorMessage": string(),
+            "content": string("data:image/png;base64,... QR, or the H5 page URL"),
+            "sessionId": string(),
+            "merchantName": string(),
+            "storeCode": string(),
+            "tillId": string(),
+            "salesMan": string(),
+            "amount": {"type": "integer", "description": "as the document's example"},
+            "amt": {"type": "integer", "description": "as the document's field table"},
+            "remarks": string(),
+            "bitmap": {"type": "boolean"},
+            "subject": string(),
+            "webhookUrl": string(),
+        },
+        ["errorCode", "content", "sessionId", "amount"],
+    ),
+    "SessionRequest": {
+        "allOf": [ref("Signed"), obj({"sessionId": ref("Identifier")}, ["sessionId"])]
+    },
+    "SessionQueryResponse": obj(
+        {
+            "errorCode": string(enum=["0"]),
+            "errorMessage": string(),
+            "sessionId": string(),
+            "status": string("0 cancelled or expired, 1 not paid yet, 2 paid", enum=list("012")),
+            "type": string("when status is 2"),
+            "storeCode": string(),
+            "tillId": string(),
+            "rrn": string(),
+            "salesman": string(),
+            "salesMan": string(),
+            "txDatetime": string(),
+            "amt": {"type": "integer"},
+            "gwRefCode": string(),
+            "remarks": string(),
+            "subject": string(),
+            "merchantName": string(),
+        },
+        ["errorCode", "sessionId", "status"],
+    ),
+    "SessionCancelResponse": obj(
+        {
+            "errorCode": string(enum=["0"]),
+            "errorMessage": string(),
+            "sessionId": string(),
+        },
+        ["errorCode", "sessionId"],
+    ),
+    "WebhookPayload": obj(
+        {
+            "storeCode": string(),
+            "tillId": string(),
+            "type": string(),
+            "rrn": string(),
+            "amount": {"type": "integer"},
+            "gwRefCode": string(),
+            "txDatetime": string(),
+            "salesman": string(),
+            "orgRrn": string(),
+            "sessionId": string("H5 payments only"),
+        },
+        ["storeCode", "tillId", "type", "rrn", "amount", "gwRefCode", "txDatetime", "salesman"],
+    ),
+    "ControlError": obj(
+        {"error": string("what was wrong, naming the field"), "status": {"type": "integer"}},
+        ["error", "status"],
+    ),
+    "Fault": obj(
+        {
+            "endpoint": string(
+                "a PMS endpoint (any prefix); omitted or null: every endpoint",
+                nullable=True,
+                enum=[*PMS_ENDPOINTS, None],
+            ),
+            "errorCode": string(enum=list(ERROR_CODES)),
+            "httpStatus": {"type": "integer", "minimum": 400, "maximum": 599},
+            "delayMs": {"type": "integer", "minimum": 0, "maximum": MAX_DELAY_MS},
+            "drop": {"type": "boolean", "description": "close the connection, no answer"},
+            "count": {"type": "integer", "minimum": 1, "maximum": MAX_COUNT, "default": 1},
+        }
+    ),
+    "ActiveFault": {
+        "allOf": [
+            ref("Fault"),
+            obj(
+                {"id": {"type": "integer"}, "remaining": {"type": "integer"}},
+                ["id", "endpoint", "remaining"],
+            ),
+        ]
+    },
+    "Policy": obj(
+        {
+            "outcome": string(enum=["success", "failed"]),
+            "afterSeconds": {"type": "number", "minimum": 0, "default": 0},
+        },
+        ["outcome"],
+    ),
+    "ControlTransaction": obj(
+        {
+            "apiKey": string(),
+            "rrn": string(),
+            "type": string(),
+            "amt": {"type": "integer"},
+            "ccy": string(),
+            "status": string(enum=["pending", "success", "failed", "timeout", "refunded"]),
+            "gwRefStatus": string(enum=["01", "02", "03", "04", "05"]),
+            "storeCode": string(),
+            "tillId": string(),
+            "salesman": string(),
+            "txDateTime": string(),
+            "lang": string(),
+            "createdAt": {"type": "number"},
+            "expiresAt": {"type": "number"},
+            "finishedAt": {"type": "number", "nullable": True},
+            "returnUrl": string(),
+            "webhookUrl": string(),
+            "extendParam": string(),
+            "remarks": string(),
+            "sessionId": string(nullable=True),
+            "payType": string(),
+            "payDetail": string(),
+            "gwRefCode": string(),
+        },
+        ["apiKey", "rrn", "type", "amt", "status", "gwRefStatus"],
+    ),
+    "ControlSession": obj(
+        {
+            "apiKey": string(),
+            "sessionId": string(),
+            "status": string("0 cancelled or expired, 1 not paid yet, 2 paid", enum=list("012")),
+            "merchantName": string(),
+            "storeCode": string(),
+            "tillId": string(),
+            "salesMan": string(),
+            "amt": {"type": "integer"},
+            "remarks": string(),
+            "subject": string(),
+            "webhookUrl": string(),
+            "createdAt": {"type": "number"},
+            "scannedAt": {"type": "number", "nullable": True},
+            "wallet": string(nullable=True),
+            "countdownEndsAt": {"type": "number", "nullable": True},
+            "secondsLeft": {"type": "number", "nullable": True},
+            "cancelledAt": {"type": "number", "nullable": True},
+            "payable": {"type": "boolean"},
+            "rrn": string(nullable=True),
+            "url": string("the H5 page the QR code opens"),
+            "transaction": ref("ControlTransaction"),
+        },
+        ["apiKey", "sessionId", "status", "amt", "payable", "url"],
+    ),
+    "Clock": obj(
+        {
+            "offset": {"type": "number", "description": "seconds added to the wall clock"},
+            "now": {"type": "number", "description": "mock time, epoch seconds"},
+            "time": string("mock time, ISO 8601 UTC", format="date-time"),
+            "advanced": {"type": "number"},
+            "ran": {"type": "integer", "description": "jobs run by this advance"},
+            "stillRunning": {"type": "integer", "description": "due jobs not finished in time"},
+            "pending": {"type": "integer", "description": "jobs scheduled, not yet started"},
+            "nextDueAt": {"type": "number", "nullable": True},
+        },
+        ["offset", "now", "time", "pending"],
+    ),
+    "WebhookAttempt": obj(
+        {
+            "id": {"type": "integer"},
+            "apiKey": string(),
+            "rrn": string(),
+            "sessionId": string(nullable=True),
+            "url": string(),
+            "payload": {"type": "object"},
+            "attempt": {"type": "integer", "minimum": 1},
+            "maxAttempts": {"type": "integer"},
+            "scheduledAt": {"type": "number"},
+            "scheduledTime": string(format="date-time"),
+            "sentAt": {"type": "number"},
+            "sentTime": string(format="date-time"),
+            "durationMs": {"type": "number"},
+            "httpStatus": {"type": "integer", "nullable": True},
+            "responseBody": string(nullable=True),
+            "error": string(nullable=True),
+            "acknowledged": {"type": "boolean"},
+            "nextAttemptAt": {"type": "number", "nullable": True},
+        },
+        ["id", "rrn", "url", "payload", "attempt", "sentAt", "acknowledged"],
+    ),
+    "WebhookDelivery": obj(
+        {
+            "id": {"type": "integer"},
+            "apiKey": string(),
+            "rrn": string(),
+            "sessionId": string(nullable=True),
+            "url": string(),
+            "payload": {"type": "object"},
+            "state": string(enum=["pending", "acknowledged", "exhausted", "cancelled"]),
+            "attempts": {"type": "integer"},
+            "maxAttempts": {"type": "integer"},
+            "acknowledged": {"type": "boolean"},
+            "firstDueAt": {"type": "number"},
+            "nextAttemptAt": {"type": "number", "nullable": True},
+        },
+        ["id", "rrn", "url", "state", "attempts"],
+    ),
+    "JournalEntry": obj(
+        {
+            "id": {"type": "integer"},
+            "receivedAt": {"type": "number", "description": "mock clock, epoch seconds"},
+            "receivedTime": string("mock clock, ISO 8601 UTC", format="date-time"),
+            "method": string(),
+            "path": string(),
+            "endpoint": string(nullable=True),
+            "apiKey": string(nullable=True),
+            "body": {"description": "the JSON body with sign redacted, or (cut) text"},
+            "status": {"type": "integer", "nullable": True, "description": "null: dropped"},
+            "errorCode": string(nullable=True),
+            "errorMessage": string(nullable=True),
+            "durationMs": {"type": "number"},
+            "fault": {"type": "object", "nullable": True},
+        },
+        ["id", "receivedAt", "method", "path", "endpoint", "status", "durationMs"],
+    ),
+}
