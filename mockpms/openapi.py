@@ -253,6 +253,54 @@ def _control_paths() -> dict[str, Any]:
                 errors=(),
             )
         },
+        "/_mock/transactions": {
+            "get": _control(
+                "listTransactions",
+                "Transactions, oldest first",
+                obj(
+                    {
+                        "transactions": {"type": "array", "items": ref("ControlTransaction")},
+                        "count": {"type": "integer"},
+                    },
+                    ["transactions", "count"],
+                ),
+                parameters=[
+                    _query("apiKey", "only this merchant"),
+                    _query("status", "a state (pending, success, ...) or a gwRefStatus (01..05)"),
+                ],
+            )
+        },
+        "/_mock/transactions/{rrn}": {
+            "get": _control(
+                "getTransaction",
+                "One transaction",
+                ref("ControlTransaction"),
+                errors=("404", "409"),
+                parameters=[_path("rrn"), _query("apiKey", "when two merchants used the rrn")],
+            )
+        },
+        "/_mock/transactions/{rrn}/settle": {
+            "post": _control(
+                "settleTransaction",
+                "What the payer or gateway would do; success fires the webhook",
+                {
+                    "allOf": [
+                        ref("ControlTransaction"),
+                        obj({"previousStatus": string()}, ["previousStatus"]),
+                    ]
+                },
+                body=obj(
+                    {
+                        "outcome": string(enum=["success", "failed", "timeout", "refunded"]),
+                        "apiKey": string("needed only when two merchants used the rrn"),
+                    },
+                    ["outcome"],
+                ),
+                example={"outcome": "success"},
+                errors=("400", "404", "409"),
+                parameters=[_path("rrn")],
+            )
+        },
         "/_mock/sessions": {
             "get": _control(
                 "listSessions",

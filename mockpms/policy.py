@@ -17,14 +17,14 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+from mockpms.checkout import Checkout
 from mockpms.clock import Clock
 from mockpms.errors import ControlError, PmsError
 from mockpms.lifecycle import Lifecycle
-from mockpms.models import H5Session, Transaction, TxStatus
-from mockpms.outcomes import failure
+from mockpms.models import H5Session, Transaction
 from mockpms.scheduler import Job, Scheduler
 
-OUTCOMES = {"success": TxStatus.SUCCESS, "failed": TxStatus.FAILED}
+OUTCOMES = ("success", "failed")
 MAX_AFTER = 10 * 365 * 86400.0
 
 
@@ -100,7 +100,7 @@ class AutoSettle:
         policy = self._policy
         if policy is None or txn.session_id is not None:
             return
-        self._schedule(policy, lambda: self._settle(txn, OUTCOMES[policy.outcome]))
+        self._schedule(policy, lambda: self._settle(txn, policy.outcome))
 
     def session_scanned(self, session: H5Session) -> None:
         policy = self._policy
@@ -126,14 +126,11 @@ class AutoSettle:
             scheduled.append(job)
             self._jobs.add(job)
 
-    def _settle(self, txn: Transaction, status: TxStatus) -> None:
-        result = None
-        if status is TxStatus.FAILED:
-            gateway = self.lifecycle.gateways.get(txn.type)
-            result = failure(gateway) if gateway is not None else None
+    def _settle(self, txn: Transaction, outcome: str) -> None:
+        # As POST /_mock/transactions/<rrn>/settle does (card types get a test card).
         # A transaction finished first (paid, expired, settled by hand) is left alone.
         with suppress(PmsError):
-            self.lifecycle.settle(txn, status, result)
+            Checkout(self.lifecycle).settle_outcome(txn, outcome)
 
     def _pay(self, session: H5Session) -> None:
         # Paid already, cancelled before the scan, or the countdown ran out: left alone.

@@ -19,16 +19,14 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from mockpms.app import sandbox
+from mockpms.checkout import OUTCOMES, Checkout
 from mockpms.clock import pms_datetime
 from mockpms.errors import ControlError, PmsError
 from mockpms.lifecycle import H5_WALLETS
-from mockpms.models import TxStatus
-from mockpms.outcomes import failure
 from mockpms.views.control_webhooks import ADVANCE_WAIT, LATEST_MOCK_TIME
 
 bp = Blueprint("dashboard", __name__, url_prefix="/_mock")
 KEY = "MOCKPMS_DASHBOARD_KEY"
-OUTCOMES = {s.value: s for s in TxStatus if s is not TxStatus.PENDING}
 WALLETS = H5_WALLETS
 MAX_ADVANCE = 10 * 365 * 86400
 
@@ -116,21 +114,17 @@ def _back(notice: str) -> Response:
 def settle() -> Response:
     form = _checked_form()
     box = sandbox()
-    outcome = OUTCOMES.get(form.get("outcome", ""))
-    if outcome is None:
+    outcome = form.get("outcome", "")
+    if outcome not in OUTCOMES:
         raise ControlError(f"outcome: must be one of {', '.join(OUTCOMES)}")
     txn = box.store.transaction(form.get("apiKey", ""), form.get("rrn", ""))
     if txn is None:
         raise ControlError("rrn: no such transaction (was the sandbox reset?)", status=404)
-    result = None
-    if outcome is TxStatus.FAILED:
-        gateway = box.gateways.get(txn.type)
-        result = failure(gateway) if gateway is not None else None
-    try:
-        box.lifecycle.settle(txn, outcome, result)
+    try:  # the same path as POST /_mock/transactions/<rrn>/settle
+        Checkout(box.lifecycle).settle_outcome(txn, outcome)
     except PmsError as error:
         return _back(error.message)
-    return _back(f"rrn {txn.rrn}: {outcome.value}")
+    return _back(f"rrn {txn.rrn}: {outcome}")
 
 
 def _session() -> tuple[dict[str, str], Any]:

@@ -155,6 +155,17 @@ def test_live_control_answers_fit_their_schemas(live: Live, spec: dict[str, Any]
         assert response.status_code == 200, response.text
         template = path.replace(session_id, "{session_id}")
         check(spec, schema_of(spec, template, method), response.json())
+    live.control("DELETE", "/faults")
+    rrn = sale_fields()["rrn"]
+    assert live.client.call("online/sales", **sale_fields(rrn=rrn))["errorCode"] == "0"
+    for path, method, body in [
+        ("/_mock/transactions", "get", None),
+        (f"/_mock/transactions/{rrn}", "get", None),
+        (f"/_mock/transactions/{rrn}/settle", "post", {"outcome": "success"}),
+    ]:
+        response = live.http.request(method.upper(), path, json=body)
+        assert response.status_code == 200, response.text
+        check(spec, schema_of(spec, path.replace(rrn, "{rrn}"), method), response.json())
     for path, method, body in [
         ("/_mock/clock/advance", "post", {"seconds": 0}),
         ("/_mock/clock", "get", None),
@@ -163,7 +174,7 @@ def test_live_control_answers_fit_their_schemas(live: Live, spec: dict[str, Any]
         response = live.http.request(method.upper(), path, json=body)
         assert response.status_code == 200, response.text
         check(spec, schema_of(spec, path, method), response.json())
-    assert live.http.get("/_mock/webhooks").json()["count"] == 1  # the H5 payment's webhook
+    assert live.http.get("/_mock/webhooks").json()["count"] == 2  # H5 payment and sale
     bad = live.http.post("/_mock/faults", json={"errorCode": "9"})
     check(spec, schema_of(spec, "/_mock/faults", "post", "400"), bad.json())
 

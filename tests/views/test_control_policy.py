@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from mockpms.models import TxStatus
 from tests.conftest import Live, Receiver, sale_fields, session_fields
 
 
@@ -78,8 +77,10 @@ def test_a_transaction_settled_first_by_hand_is_left_alone(live: Live) -> None:
     live.control("POST", "/policy", json={"outcome": "success", "afterSeconds": 5})
     fields = sale_fields()
     live.client.call("online/sales", **fields)
-    txn = live.sandbox.store.transaction("shop-a", fields["rrn"])
-    live.sandbox.lifecycle.settle(txn, TxStatus.FAILED)
+    settled = live.control(
+        "POST", f"/transactions/{fields['rrn']}/settle", json={"outcome": "failed"}
+    )
+    assert settled.status_code == 200
     advance(live, 5)
     assert query(live, fields["rrn"])["gwRefStatus"] == "02"
 
