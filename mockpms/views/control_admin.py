@@ -146,19 +146,20 @@ def admin_guard() -> BaseResponse | None:
     """
     token = sandbox().settings.admin_token
     path = request.path
-    if not token or not path.startswith("/_mock") or path in OPEN_PATHS:
+    if not token or path in OPEN_PATHS or not (path == "/_mock" or path.startswith("/_mock/")):
         return None
     scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(), token.encode()):
         return None
-    if path == "/_mock/" or path.startswith("/_mock/dashboard/"):
+    dashboard = path in ("/_mock", "/_mock/")
+    if dashboard or path.startswith("/_mock/dashboard/"):
         expected = dashboard_cookie_value(token)
         cookie = request.cookies.get(DASHBOARD_COOKIE, "")
         if hmac.compare_digest(cookie.encode(), expected.encode()):
             return None
         query_token = request.args.get("token", "")
         if request.method == "GET" and hmac.compare_digest(query_token.encode(), token.encode()):
-            response = redirect(path, 303)
+            response = redirect("/_mock/", 303)
             response.set_cookie(
                 DASHBOARD_COOKIE,
                 expected,
@@ -169,7 +170,7 @@ def admin_guard() -> BaseResponse | None:
             return response
     hint = (
         "open /_mock/?token=<token> once in the browser"
-        if path == "/_mock/"
+        if dashboard
         else "send the header Authorization: Bearer <token>"
     )
     message = f"this mockpms requires the admin token (--admin-token) on /_mock; {hint}"

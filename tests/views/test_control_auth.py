@@ -89,6 +89,14 @@ def test_dashboard_token_in_the_url_becomes_a_cookie(guarded: Live) -> None:
     assert without_cookie.status_code == 401
 
 
+def test_dashboard_address_without_the_slash_works_too(guarded: Live) -> None:
+    with httpx.Client(base_url=guarded.url, timeout=10) as browser:
+        first = browser.get(f"/_mock?token={TOKEN}")
+        assert first.status_code == 303
+        assert first.headers["Location"] == "/_mock/"
+        assert browser.get("/_mock/").status_code == 200
+
+
 def test_dashboard_with_a_wrong_token_is_refused(guarded: Live) -> None:
     response = guarded.http.get("/_mock/?token=wrong")
     assert response.status_code == 401
