@@ -43,6 +43,8 @@ def startup_lines(settings: Settings, url: str) -> list[str]:
         f"  PMS base URL: {url}/tt-pms-ws/rest   (also {url}/tt-pms-ws and {url}/)",
         f"  dashboard:    {url}/_mock/",
     ]
+    if settings.admin_token:
+        lines.append("                (admin token set: open /_mock/?token=<token> once)")
     if settings.public_url:
         lines.append(f"  public URL:   {settings.public_url}   (paymentUrl and H5 QR codes)")
     for merchant in settings.merchants:
