@@ -1,7 +1,8 @@
-"""PMSClient: call PMS (or mockpms) with timestamp and sign filled in.
+"""Python clients: PMSClient for the PMS API, ControlClient for mockpms's /_mock API.
 
     client = PMSClient("http://127.0.0.1:8080/tt-pms-ws/rest", "mockpms-sandbox", "secret")
     client.sales(type="WXPAY", rrn="R1", amt=10, ...)
+    ControlClient("http://127.0.0.1:8080").settle("R1", "success")
 
 Built on httpx: connection pooling, timeouts, and the same API sync or async.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -69,3 +71,197 @@ class PMSClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class ControlCallError(Exception):
+    """A /_mock call answered 4xx/5xx; carries the status and the server's message."""
+
+    def __init__(self, method: str, path: str, status: int, message: str) -> None:
+        super().__init__(f"{method} {path}: HTTP {status}: {message}")
+        self.status = status
+        self.message = message
+
+
+class ControlClient:
+    """Drive a running mockpms through its /_mock control API.
+
+        control = ControlClient("http://127.0.0.1:8080")
+        control.settle("R1", "success")
+        control.wait_for_webhook("R1", timeout=5)
+
+    Methods return the parsed JSON (lists for the list calls) and raise
+    ControlCallError with the server's message when a call is refused.
+    """
+
+    # How often wait_for_webhook asks again; small, so a test waits little past the event.
+    POLL_INTERVAL = 0.02
+
+    def __init__(
+        self, base_url: str, admin_token: str | None = None, *, timeout: float = 10.0
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, headers=headers)
+
+    def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """One control call (path below /_mock); the parsed JSON, or ControlCallError."""
+        url = "/_mock/" + path.lstrip("/")
+        response = self._http.request(method, url, json=body)
+        try:
+            answer: Any = response.json()
+        except ValueError:
+            answer = None
+        if response.is_error:
+            message = answer.get("error") if isinstance(answer, dict) else None
+            raise ControlCallError(method, url, response.status_code, message or response.text)
+        return answer
+
+    # ------------------------------------------------------------ state
+
+    def health(self) -> dict[str, Any]:
+        return self._object("GET", "health")
+
+    def ready(self) -> dict[str, Any]:
+        return self._object("GET", "ready")
+
+    def reset(self) -> dict[str, Any]:
+        """Back to the start state: no transactions, sessions, deliveries; clock offset 0."""
+        return self._object("POST", "reset")
+
+    def transactions(self) -> list[dict[str, Any]]:
+        return _items(self.request("GET", "transactions"), "transactions")
+
+    def transaction(self, rrn: str) -> dict[str, Any]:
+        return self._object("GET", f"transactions/{_segment(rrn)}")
+
+    def sessions(self) -> list[dict[str, Any]]:
+        return _items(self.request("GET", "sessions"), "sessions")
+
+    def session(self, session_id: str) -> dict[str, Any]:
+        return self._object("GET", f"sessions/{_segment(session_id)}")
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The journal of PMS requests, oldest first."""
+        return _items(self.request("GET", "requests"), "requests")
+
+    # ------------------------------------------------------------ what payers and gateways do
+
+    def settle(self, rrn: str, outcome: str = "success") -> dict[str, Any]:
+        """Finish a sale as the payer or gateway would: success, failed, timeout or refunded."""
+        return self._object("POST", f"transactions/{_segment(rrn)}/settle", {"outcome": outcome})
+
+    def scan(self, session_id: str, wallet: str = "WXPAY") -> dict[str, Any]:
+        """As if the H5 QR code was scanned with `wallet`; starts the countdown."""
+        return self._object("POST", f"sessions/{_segment(session_id)}/scan", {"wallet": wallet})
+
+    def pay(self, session_id: str) -> dict[str, Any]:
+        """As if the payer paid in the wallet (scans first if not scanned yet)."""
+        return self._object("POST", f"sessions/{_segment(session_id)}/pay")
+
+    # ------------------------------------------------------------ time and webhooks
+
+    def clock(self) -> dict[str, Any]:
+        return self._object("GET", "clock")
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move the mock clock on; expiries and webhook attempts now due run before it answers.
+
+        `advance_clock(0)` runs whatever fell due without moving time: the way a
+        test under freezegun lets the sandbox catch up after `frozen.tick()`.
+        """
+        return self._object("POST", "clock/advance", {"seconds": seconds})
+
+    def webhooks(self, rrn: str | None = None) -> list[dict[str, Any]]:
+        """Every webhook delivery attempt, oldest first; only those for `rrn` if given."""
+        attempts = _attempts(self.request("GET", "webhooks"))
+        return [a for a in attempts if rrn is None or _rrn_of(a) == rrn]
+
+    def wait_for_webhook(
+        self, rrn: str, timeout: float = 5.0, *, acknowledged: bool = False
+    ) -> list[dict[str, Any]]:
+        """The attempts for `rrn` once one was made (an acknowledged one if asked).
+
+        Deliveries run off the request thread, so a test that settles and then
+        looks at once could miss the attempt; this asks again until it shows.
+        Raises TimeoutError naming what it saw when `timeout` seconds pass.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            attempts = self.webhooks(rrn)
+            if any(a.get("acknowledged") for a in attempts) or (attempts and not acknowledged):
+                return attempts
+            if time.monotonic() >= deadline:
+                wanted = "an acknowledged webhook" if acknowledged else "a webhook attempt"
+                raise TimeoutError(
+                    f"no {wanted} for rrn {rrn!r} within {timeout} s; attempts so far: {attempts}"
+                )
+            time.sleep(self.POLL_INTERVAL)
+
+    # ------------------------------------------------------------ faults, policy, seed
+
+    def add_fault(self, **spec: Any) -> dict[str, Any]:
+        """E.g. add_fault(endpoint="online/sales", errorCode="3", count=1); see the docs."""
+        return self._object("POST", "faults", spec)
+
+    def clear_faults(self) -> dict[str, Any]:
+        return self._object("DELETE", "faults")
+
+    def set_policy(self, outcome: str, after_seconds: float = 0) -> dict[str, Any]:
+        """Auto-settle every new payment with `outcome` after `after_seconds` of mock time."""
+        return self._object("POST", "policy", {"outcome": outcome, "afterSeconds": after_seconds})
+
+    def clear_policy(self) -> dict[str, Any]:
+        return self._object("DELETE", "policy")
+
+    def seed(self, seed: int) -> dict[str, Any]:
+        return self._object("POST", "seed", {"seed": seed})
+
+    def _object(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        answer = self.request(method, path, body)
+        return answer if isinstance(answer, dict) else {"answer": answer}
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ControlClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _segment(value: str) -> str:
+    """An id as one URL path segment (rrn and sessionId may hold '/' or spaces)."""
+    return quote(str(value), safe="")
+
+
+def _items(answer: Any, key: str) -> list[dict[str, Any]]:
+    """A list call's items, whether the server answers a bare list or {key: [...]}."""
+    if isinstance(answer, dict):
+        answer = answer.get(key, [])
+    return list(answer) if isinstance(answer, list) else []
+
+
+def _attempts(answer: Any) -> list[dict[str, Any]]:
+    """Webhook attempts, flat, oldest first; a delivery that nests attempts is unrolled."""
+    if isinstance(answer, dict):
+        for key in ("attempts", "webhooks", "deliveries"):
+            if isinstance(answer.get(key), list):
+                answer = answer[key]
+                break
+    flat: list[dict[str, Any]] = []
+    for item in answer if isinstance(answer, list) else []:
+        nested = item.get("attempts") if isinstance(item, dict) else None
+        if isinstance(nested, list):
+            parent = {k: v for k, v in item.items() if k != "attempts"}
+            flat.extend({**parent, **attempt} for attempt in nested)
+        elif isinstance(item, dict):
+            flat.append(item)
+    return flat
+
+
+def _rrn_of(attempt: dict[str, Any]) -> Any:
+    payload = attempt.get("payload")
+    if "rrn" in attempt:
+        return attempt["rrn"]
+    return payload.get("rrn") if isinstance(payload, dict) else None
