@@ -25,3 +25,6 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache test-artifacts
+
+docker-check:  ## build the Dockerfile and run the image for real (podman; needs root)
+	bash ../shared/tools/container-check.sh .

@@ -1,0 +1,156 @@
+"""The pytest plugin as a user meets it: fixtures in a fresh project, run by pytest itself."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+SALE = """
+def sale(client, rrn, **fields):
+    body = dict(type="WXPAY", rrn=rrn, amt=100, ccy="HKD", storeCode="S1", tillId="01",
+                salesman="S", txDateTime="2021-06-11T16:18:30+0800")
+    body.update(fields)
+    return client.sales(**body)
+"""
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args, timeout=120)
+
+
+def test_mockpms_fixture_serves_signed_calls_and_resets_between_tests(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        SALE
+        + """
+def test_first(mockpms):
+    assert mockpms.pms_url == mockpms.url + "/tt-pms-ws/rest"
+    assert mockpms.api_key == "mockpms-sandbox"
+    assert sale(mockpms.client, "R1")["errorCode"] == "0"
+    assert mockpms.client.query(type="WXPAY", rrn="R1", storeCode="S1")["gwRefStatus"] == "05"
+
+def test_second_starts_empty(mockpms):
+    assert mockpms.client.query(type="WXPAY", rrn="R1", storeCode="S1")["errorCode"] == "40002"
+    assert sale(mockpms.client, "R1")["errorCode"] == "0"  # not a duplicate any more
+
+def test_same_server_all_session(mockpms, mockpms_server):
+    assert mockpms.url == mockpms_server.url
+"""
+    )
+    result = run(pytester, "-v")
+    result.assert_outcomes(passed=3)
+
+
+def test_settings_are_overridden_in_a_conftest(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+import pytest
+from mockpms import Merchant, Settings
+
+@pytest.fixture(scope="session")
+def mockpms_settings():
+    return Settings(merchants=(Merchant("shop-x", "secret-x"), Merchant("shop-y", "secret-y")))
+"""
+    )
+    pytester.makepyfile(
+        SALE
+        + """
+def test_merchants(mockpms):
+    assert (mockpms.api_key, mockpms.secret) == ("shop-x", "secret-x")
+    assert sale(mockpms.client, "R1")["errorCode"] == "0"
+    other = mockpms.client_for("shop-y")
+    assert other.query(type="WXPAY", rrn="R1", storeCode="S1")["errorCode"] == "40002"
+
+def test_app_uses_the_same_settings(mockpms_app):
+    answer = mockpms_app.test_client().get("/_mock/ready").get_json()
+    assert answer["merchants"] == 2
+"""
+    )
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_flask_app_fixture_is_fresh_for_each_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+import time
+import pytest
+from mockpms import sign
+
+@pytest.mark.parametrize("round", [1, 2])
+def test_app(mockpms_app, round):
+    ts = int(time.time() * 1000)
+    body = dict(apiKey="mockpms-sandbox", timestamp=ts, sign=sign(ts, "mockpms-sandbox-secret"),
+                type="WXPAY", rrn="R1", amt=100, ccy="HKD", storeCode="S1", tillId="01",
+                salesman="S", txDateTime="2021-06-11T16:18:30+0800")
+    answer = mockpms_app.test_client().post("/tt-pms-ws/rest/online/sales", json=body)
+    assert answer.get_json()["errorCode"] == "0"  # the same rrn twice: a new app each time
+"""
+    )
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_each_xdist_worker_gets_its_own_server(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        SALE
+        + """
+import os
+import pytest
+
+@pytest.mark.parametrize("n", range(6))
+def test_sale(mockpms, n, tmp_path_factory):
+    # The same rrn in every test: each worker's server is reset between its tests.
+    assert sale(mockpms.client, "R1")["errorCode"] == "0"
+    worker = os.environ["PYTEST_XDIST_WORKER"]
+    out = tmp_path_factory.getbasetemp().parent.parent / f"url-{worker}"
+    out.write_text(mockpms.url)
+"""
+    )
+    result = run(pytester, "-n", "2")
+    result.assert_outcomes(passed=6)
+    urls = {path.read_text() for path in pytester.path.parent.rglob("url-gw*")}
+    assert len(urls) == 2, urls
+
+
+def test_freezegun_moves_the_sandbox_clock(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        SALE
+        + """
+from freezegun import freeze_time
+
+def test_unpaid_sale_times_out_after_five_minutes(mockpms):
+    with freeze_time() as frozen:
+        assert sale(mockpms.client, "R1")["errorCode"] == "0"
+        frozen.tick(299)
+        assert mockpms.client.query(type="WXPAY", rrn="R1", storeCode="S1")["gwRefStatus"] == "05"
+        frozen.tick(2)
+        assert mockpms.client.query(type="WXPAY", rrn="R1", storeCode="S1")["gwRefStatus"] == "03"
+"""
+    )
+    run(pytester).assert_outcomes(passed=1)
+
+
+def test_webhook_receiver_records_and_answers(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+import httpx
+import pytest
+
+def test_acknowledges_by_default(mockpms_webhook_receiver):
+    answer = httpx.post(mockpms_webhook_receiver.url, json={"rrn": "R1"})
+    assert answer.json()["errorCode"] == "0"
+    [got] = mockpms_webhook_receiver.wait()
+    assert got.json == {"rrn": "R1"} and got.path == "/webhook"
+
+def test_answers_as_told(mockpms_webhook_receiver):
+    mockpms_webhook_receiver.respond_with(500, {"errorCode": "1"})
+    assert httpx.post(mockpms_webhook_receiver.url, json={}).status_code == 500
+    assert mockpms_webhook_receiver.payloads() == [{}]
+
+def test_wait_gives_up(mockpms_webhook_receiver):
+    with pytest.raises(TimeoutError, match="got 0 request"):
+        mockpms_webhook_receiver.wait(timeout=0.2)
+"""
+    )
+    run(pytester).assert_outcomes(passed=3)
