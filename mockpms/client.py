@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -131,14 +131,15 @@ class ControlClient:
     def transactions(self) -> list[dict[str, Any]]:
         return _items(self.request("GET", "transactions"), "transactions")
 
-    def transaction(self, rrn: str) -> dict[str, Any]:
-        return self._object("GET", f"transactions/{_segment(rrn)}")
+    def transaction(self, rrn: str, api_key: str | None = None) -> dict[str, Any]:
+        """One transaction; `api_key` says whose when two merchants used the rrn."""
+        return self._object("GET", f"transactions/{_segment(rrn)}" + _query(apiKey=api_key))
 
     def sessions(self) -> list[dict[str, Any]]:
         return _items(self.request("GET", "sessions"), "sessions")
 
-    def session(self, session_id: str) -> dict[str, Any]:
-        return self._object("GET", f"sessions/{_segment(session_id)}")
+    def session(self, session_id: str, api_key: str | None = None) -> dict[str, Any]:
+        return self._object("GET", f"sessions/{_segment(session_id)}" + _query(apiKey=api_key))
 
     def requests(self) -> list[dict[str, Any]]:
         """The journal of PMS requests, oldest first."""
@@ -146,17 +147,26 @@ class ControlClient:
 
     # ------------------------------------------------------------ what payers and gateways do
 
-    def settle(self, rrn: str, outcome: str = "success") -> dict[str, Any]:
+    def settle(
+        self, rrn: str, outcome: str = "success", api_key: str | None = None
+    ) -> dict[str, Any]:
         """Finish a sale as the payer or gateway would: success, failed, timeout or refunded."""
-        return self._object("POST", f"transactions/{_segment(rrn)}/settle", {"outcome": outcome})
+        body = _without_none(outcome=outcome, apiKey=api_key)
+        return self._object("POST", f"transactions/{_segment(rrn)}/settle", body)
 
-    def scan(self, session_id: str, wallet: str = "WXPAY") -> dict[str, Any]:
-        """As if the H5 QR code was scanned with `wallet`; starts the countdown."""
-        return self._object("POST", f"sessions/{_segment(session_id)}/scan", {"wallet": wallet})
+    def scan(
+        self, session_id: str, wallet: str | None = None, api_key: str | None = None
+    ) -> dict[str, Any]:
+        """As if the H5 QR code was scanned (in WXPAY or ALIPAY); starts the countdown."""
+        body = _without_none(wallet=wallet, apiKey=api_key)
+        return self._object("POST", f"sessions/{_segment(session_id)}/scan", body)
 
-    def pay(self, session_id: str) -> dict[str, Any]:
-        """As if the payer paid in the wallet (scans first if not scanned yet)."""
-        return self._object("POST", f"sessions/{_segment(session_id)}/pay")
+    def pay(
+        self, session_id: str, wallet: str | None = None, api_key: str | None = None
+    ) -> dict[str, Any]:
+        """As if the payer paid in the wallet (scans first, with `wallet`, if not scanned yet)."""
+        body = _without_none(wallet=wallet, apiKey=api_key)
+        return self._object("POST", f"sessions/{_segment(session_id)}/pay", body)
 
     # ------------------------------------------------------------ time and webhooks
 
@@ -171,29 +181,47 @@ class ControlClient:
         """
         return self._object("POST", "clock/advance", {"seconds": seconds})
 
-    def webhooks(self, rrn: str | None = None) -> list[dict[str, Any]]:
-        """Every webhook delivery attempt, oldest first; only those for `rrn` if given."""
-        attempts = _attempts(self.request("GET", "webhooks"))
-        return [a for a in attempts if rrn is None or _rrn_of(a) == rrn]
+    def webhooks(
+        self, rrn: str | None = None, *, session_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every webhook attempt, oldest first; only those for `rrn` or `session_id` if given."""
+        answer = self.request("GET", "webhooks" + _query(rrn=rrn, sessionId=session_id))
+        return _items(answer, "attempts")
+
+    def deliveries(
+        self, rrn: str | None = None, *, session_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Each webhook series (one per successful payment): state, attempts made, next due."""
+        answer = self.request("GET", "webhooks" + _query(rrn=rrn, sessionId=session_id))
+        return _items(answer, "deliveries")
 
     def wait_for_webhook(
-        self, rrn: str, timeout: float = 5.0, *, acknowledged: bool = False
+        self,
+        rrn: str | None = None,
+        timeout: float = 5.0,
+        *,
+        session_id: str | None = None,
+        acknowledged: bool = False,
     ) -> list[dict[str, Any]]:
-        """The attempts for `rrn` once one was made (an acknowledged one if asked).
+        """The attempts for `rrn` (or `session_id`) once one was made; an acknowledged one if asked.
 
         Deliveries run off the request thread, so a test that settles and then
-        looks at once could miss the attempt; this asks again until it shows.
-        Raises TimeoutError naming what it saw when `timeout` seconds pass.
+        looks at once could miss the attempt. Over HTTP there is nothing to
+        block on, so this asks again every POLL_INTERVAL until the attempt
+        shows; TimeoutError, naming what it saw, when `timeout` seconds pass.
         """
+        if rrn is None and session_id is None:
+            raise TypeError("wait_for_webhook needs an rrn or a session_id")
         deadline = time.monotonic() + timeout
         while True:
-            attempts = self.webhooks(rrn)
+            attempts = self.webhooks(rrn, session_id=session_id)
             if any(a.get("acknowledged") for a in attempts) or (attempts and not acknowledged):
                 return attempts
             if time.monotonic() >= deadline:
                 wanted = "an acknowledged webhook" if acknowledged else "a webhook attempt"
+                which = f"rrn {rrn!r}" if rrn is not None else f"sessionId {session_id!r}"
                 raise TimeoutError(
-                    f"no {wanted} for rrn {rrn!r} within {timeout} s; attempts so far: {attempts}"
+                    f"no {wanted} for {which} within {timeout} s; attempts so far: {attempts}"
                 )
             time.sleep(self.POLL_INTERVAL)
 
@@ -235,33 +263,17 @@ def _segment(value: str) -> str:
     return quote(str(value), safe="")
 
 
+def _without_none(**fields: Any) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _query(**params: str | None) -> str:
+    given = {k: v for k, v in params.items() if v is not None}
+    return "?" + urlencode(given) if given else ""
+
+
 def _items(answer: Any, key: str) -> list[dict[str, Any]]:
     """A list call's items, whether the server answers a bare list or {key: [...]}."""
     if isinstance(answer, dict):
         answer = answer.get(key, [])
     return list(answer) if isinstance(answer, list) else []
-
-
-def _attempts(answer: Any) -> list[dict[str, Any]]:
-    """Webhook attempts, flat, oldest first; a delivery that nests attempts is unrolled."""
-    if isinstance(answer, dict):
-        for key in ("attempts", "webhooks", "deliveries"):
-            if isinstance(answer.get(key), list):
-                answer = answer[key]
-                break
-    flat: list[dict[str, Any]] = []
-    for item in answer if isinstance(answer, list) else []:
-        nested = item.get("attempts") if isinstance(item, dict) else None
-        if isinstance(nested, list):
-            parent = {k: v for k, v in item.items() if k != "attempts"}
-            flat.extend({**parent, **attempt} for attempt in nested)
-        elif isinstance(item, dict):
-            flat.append(item)
-    return flat
-
-
-def _rrn_of(attempt: dict[str, Any]) -> Any:
-    payload = attempt.get("payload")
-    if "rrn" in attempt:
-        return attempt["rrn"]
-    return payload.get("rrn") if isinstance(payload, dict) else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mockpms.client import ControlCallError, ControlClient, _attempts
+from mockpms.client import ControlCallError, ControlClient
 from tests.conftest import Live, sale_fields
 
 
@@ -36,15 +36,3 @@ def test_a_refused_call_raises_with_the_servers_message(control: ControlClient) 
 def test_admin_token_is_sent_as_a_bearer_header(live: Live) -> None:
     with ControlClient(live.url, admin_token="t0ken") as client:
         assert client._http.headers["Authorization"] == "Bearer t0ken"
-
-
-def test_webhook_attempts_are_read_flat_or_nested() -> None:
-    nested = {
-        "webhooks": [
-            {"rrn": "R1", "url": "u", "attempts": [{"attempt": 1}, {"attempt": 2}]},
-            {"rrn": "R2", "url": "u", "attempts": []},
-        ]
-    }
-    assert [(a["rrn"], a["attempt"]) for a in _attempts(nested)] == [("R1", 1), ("R1", 2)]
-    flat = [{"rrn": "R1", "attempt": 1, "acknowledged": True}]
-    assert _attempts(flat) == flat
