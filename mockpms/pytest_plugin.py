@@ -53,13 +53,16 @@ class MockPMS:
         self.secret: str = self.merchant.secret
         self.client: PMSClient = PMSClient(self.pms_url, self.api_key, self.secret)
         self.control: ControlClient = ControlClient(self.url, settings.admin_token)
+        self._clients = {self.api_key: self.client}
 
     def client_for(self, api_key: str) -> PMSClient:
         """A PMSClient for another configured merchant (see `mockpms_settings`)."""
-        merchant = self.settings.merchant(api_key)
-        if merchant is None:
-            raise KeyError(f"no merchant with apiKey {api_key!r} in mockpms_settings")
-        return PMSClient(self.pms_url, merchant.api_key, merchant.secret)
+        if api_key not in self._clients:
+            merchant = self.settings.merchant(api_key)
+            if merchant is None:
+                raise KeyError(f"no merchant with apiKey {api_key!r} in mockpms_settings")
+            self._clients[api_key] = PMSClient(self.pms_url, merchant.api_key, merchant.secret)
+        return self._clients[api_key]
 
     @property
     def sandbox(self) -> Sandbox:
@@ -71,7 +74,8 @@ class MockPMS:
         self.sandbox.reset()
 
     def close(self) -> None:
-        self.client.close()
+        for client in self._clients.values():
+            client.close()
         self.control.close()
 
     def __repr__(self) -> str:
@@ -109,15 +113,21 @@ def mockpms_server(mockpms_settings: Settings) -> Iterator[ServerThread]:
         server.stop()
 
 
-@pytest.fixture
-def mockpms(mockpms_server: ServerThread, mockpms_settings: Settings) -> Iterator[MockPMS]:
-    """The session's live sandbox, reset to its start state for this test."""
+@pytest.fixture(scope="session")
+def _mockpms_handle(mockpms_server: ServerThread, mockpms_settings: Settings) -> Iterator[MockPMS]:
+    """One handle per session: its HTTP clients (and their connection pools) are reused."""
     handle = MockPMS(mockpms_server, mockpms_settings)
-    handle.reset()
     try:
         yield handle
     finally:
         handle.close()
+
+
+@pytest.fixture
+def mockpms(_mockpms_handle: MockPMS) -> MockPMS:
+    """The session's live sandbox, reset to its start state for this test."""
+    _mockpms_handle.reset()
+    return _mockpms_handle
 
 
 @pytest.fixture
