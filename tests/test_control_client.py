@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from mockpms.client import ControlCallError, ControlClient
-from tests.conftest import Live, sale_fields
+from tests.conftest import Live, sale_fields, session_fields
 
 
 @pytest.fixture
-def control(live: Live) -> ControlClient:
+def control(live: Live) -> Iterator[ControlClient]:
     with ControlClient(live.url) as client:
         yield client
 
@@ -36,3 +38,24 @@ def test_a_refused_call_raises_with_the_servers_message(control: ControlClient) 
 def test_admin_token_is_sent_as_a_bearer_header(live: Live) -> None:
     with ControlClient(live.url, admin_token="t0ken") as client:
         assert client._http.headers["Authorization"] == "Bearer t0ken"
+
+
+def test_pay_an_h5_session_then_list_it(live: Live, control: ControlClient) -> None:
+    fields = session_fields()
+    assert live.client.h5_create(**fields)["errorCode"] == "0"
+
+    scanned = control.scan(fields["sessionId"], wallet="ALIPAY")
+    assert scanned["wallet"] == "ALIPAY" and scanned["status"] == "1"
+    paid = control.pay(fields["sessionId"])
+
+    assert paid["status"] == "2"
+    assert live.client.h5_query(fields["sessionId"])["status"] == "2"
+    assert [s["sessionId"] for s in control.sessions()] == [fields["sessionId"]]
+    assert control.session(fields["sessionId"])["rrn"] == paid["transaction"]["rrn"]
+
+
+def test_paying_an_unknown_session_raises_with_the_reason(control: ControlClient) -> None:
+    with pytest.raises(ControlCallError) as caught:
+        control.pay("NO-SUCH-SESSION")
+    assert caught.value.status == 404
+    assert "NO-SUCH-SESSION" in caught.value.message
