@@ -18,7 +18,13 @@ import httpx
 from mockpms.signing import sign
 
 
+class PMSResponseError(Exception):
+    """PMS (or a proxy in front of it) answered something that is not a JSON object."""
+
+
 class PMSClient:
+    """One method per PMS endpoint; each fills apiKey, timestamp and sign."""
+
     def __init__(
         self,
         base_url: str,
@@ -33,6 +39,7 @@ class PMSClient:
         self.secret = secret
         headers = {"User-Agent": user_agent} if user_agent else {}
         self._http = httpx.Client(timeout=timeout, headers=headers)
+        self.last_response: httpx.Response | None = None
 
     def signed(self, fields: dict[str, Any], timestamp: int | None = None) -> dict[str, Any]:
         """The body PMS expects: apiKey, timestamp (ms), sign, then the fields."""
@@ -40,9 +47,22 @@ class PMSClient:
         return {"apiKey": self.api_key, "timestamp": ts, "sign": sign(ts, self.secret), **fields}
 
     def call(self, endpoint: str, **fields: Any) -> dict[str, Any]:
-        """POST a signed body to `endpoint` (e.g. "online/sales"); the parsed JSON answer."""
+        """POST a signed body to `endpoint` (e.g. "online/sales"); the parsed JSON answer.
+
+        PMS answers business errors with HTTP 200 and a non-zero errorCode, so the
+        answer is returned whatever the status; `last_response` keeps the HTTP side.
+        """
         response = self._http.post(f"{self.base_url}/{endpoint}", json=self.signed(fields))
-        answer: dict[str, Any] = response.json()
+        self.last_response = response
+        try:
+            answer: Any = response.json()
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            raise PMSResponseError(
+                f"{endpoint}: HTTP {response.status_code} with a body that is not a JSON "
+                f"object: {response.text[:200]!r}"
+            )
         return answer
 
     def gateway(self, lang: str | None = None) -> dict[str, Any]:

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from mockpms.client import ControlCallError, ControlClient
+from mockpms.client import ControlCallError, ControlClient, PMSClient, PMSResponseError
+from mockpms.pytest_plugin import WebhookReceiver
 from tests.conftest import Live, sale_fields, session_fields
 
 
@@ -59,3 +60,16 @@ def test_paying_an_unknown_session_raises_with_the_reason(control: ControlClient
         control.pay("NO-SUCH-SESSION")
     assert caught.value.status == 404
     assert "NO-SUCH-SESSION" in caught.value.message
+
+
+def test_pms_client_names_an_answer_that_is_not_a_json_object(
+    mockpms_webhook_receiver: WebhookReceiver,
+) -> None:
+    """What a proxy in front of PMS may send: a 502 with some other body."""
+    mockpms_webhook_receiver.respond_with(502, "Bad Gateway")
+    with PMSClient(mockpms_webhook_receiver.url, "k", "s") as client:
+        with pytest.raises(PMSResponseError, match=r"online/sales: HTTP 502 .*Bad Gateway"):
+            client.sales(rrn="R1")
+        assert client.last_response is not None and client.last_response.status_code == 502
+    [request] = mockpms_webhook_receiver.received
+    assert request.path == "/webhook/online/sales" and request.json["rrn"] == "R1"
