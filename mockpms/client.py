@@ -238,7 +238,7 @@ class ControlClient:
             if any(a.get("acknowledged") for a in attempts) or (attempts and not acknowledged):
                 return attempts
             if time.monotonic() >= deadline:
-                wanted = "an acknowledged webhook" if acknowledged else "a webhook attempt"
+                wanted = "acknowledged webhook" if acknowledged else "webhook attempt"
                 which = f"rrn {rrn!r}" if rrn is not None else f"sessionId {session_id!r}"
                 raise TimeoutError(
                     f"no {wanted} for {which} within {timeout} s; attempts so far: {attempts}"

@@ -154,3 +154,51 @@ def test_wait_gives_up(mockpms_webhook_receiver):
 """
     )
     run(pytester).assert_outcomes(passed=3)
+
+
+def test_frozen_tick_then_a_nudge_runs_the_webhook_retry(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+from freezegun import freeze_time
+
+def test_retry(mockpms, mockpms_webhook_receiver):
+    with freeze_time() as frozen:
+        mockpms_webhook_receiver.respond_with(500)
+        created = mockpms.client.h5_create(
+            sessionId="S1", amt=100, webhookUrl=mockpms_webhook_receiver.url
+        )
+        assert created["errorCode"] == "0"
+        mockpms.control.pay("S1", wallet="WXPAY")
+        mockpms_webhook_receiver.wait(count=1)
+
+        frozen.tick(300)
+        mockpms.control.advance_clock(0)  # runs the retry now due by the frozen clock
+
+        assert len(mockpms_webhook_receiver.received) == 2
+        attempts = mockpms.control.webhooks(session_id="S1")
+        assert [a["attempt"] for a in attempts] == [1, 2]
+        assert attempts[1]["sentAt"] - attempts[0]["sentAt"] == 300
+"""
+    )
+    run(pytester).assert_outcomes(passed=1)
+
+
+def test_wait_for_webhook_sees_the_acknowledged_attempt(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+import pytest
+
+def test_wait(mockpms, mockpms_webhook_receiver):
+    mockpms.client.h5_create(sessionId="S1", amt=100, webhookUrl=mockpms_webhook_receiver.url)
+    paid = mockpms.control.pay("S1")
+    rrn = paid["transaction"]["rrn"]
+    [attempt] = mockpms.control.wait_for_webhook(rrn, acknowledged=True)
+    assert attempt["httpStatus"] == 200 and attempt["payload"]["sessionId"] == "S1"
+    assert mockpms.control.deliveries(session_id="S1")[0]["state"] == "acknowledged"
+
+def test_wait_gives_up_naming_the_attempts(mockpms):
+    with pytest.raises(TimeoutError, match="no webhook attempt for rrn .NOTHING. within 0.2 s"):
+        mockpms.control.wait_for_webhook("NOTHING", timeout=0.2)
+"""
+    )
+    run(pytester).assert_outcomes(passed=2)
