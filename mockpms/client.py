@@ -161,9 +161,10 @@ class ControlClient:
     def session(self, session_id: str, api_key: str | None = None) -> dict[str, Any]:
         return self._object("GET", f"sessions/{_segment(session_id)}" + _query(apiKey=api_key))
 
-    def requests(self) -> list[dict[str, Any]]:
-        """The journal of PMS requests, oldest first."""
-        return _items(self.request("GET", "requests"), "requests")
+    def requests(self, endpoint: str | None = None, rrn: str | None = None) -> list[dict[str, Any]]:
+        """The journal of PMS requests, oldest first; filtered by endpoint or rrn if given."""
+        answer = self.request("GET", "requests" + _query(endpoint=endpoint, rrn=rrn))
+        return _items(answer, "requests")
 
     # ------------------------------------------------------------ what payers and gateways do
 
@@ -251,6 +252,10 @@ class ControlClient:
         """E.g. add_fault(endpoint="online/sales", errorCode="3", count=1); see the docs."""
         return self._object("POST", "faults", spec)
 
+    def faults(self) -> list[dict[str, Any]]:
+        """The faults still armed, each with the calls it has left."""
+        return _items(self.request("GET", "faults"), "faults")
+
     def clear_faults(self) -> dict[str, Any]:
         return self._object("DELETE", "faults")
 
@@ -261,7 +266,8 @@ class ControlClient:
     def clear_policy(self) -> dict[str, Any]:
         return self._object("DELETE", "policy")
 
-    def seed(self, seed: int) -> dict[str, Any]:
+    def seed(self, seed: int | None) -> dict[str, Any]:
+        """Deterministic generated ids from now on (None: random again)."""
         return self._object("POST", "seed", {"seed": seed})
 
     def _object(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
