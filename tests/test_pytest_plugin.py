@@ -202,3 +202,38 @@ def test_wait_gives_up_naming_the_attempts(mockpms):
 """
     )
     run(pytester).assert_outcomes(passed=2)
+
+
+def test_admin_token_in_settings_reaches_the_control_client(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+import pytest
+from mockpms import Settings
+
+@pytest.fixture(scope="session")
+def mockpms_settings():
+    return Settings(admin_token="t0ken")
+"""
+    )
+    pytester.makepyfile(
+        """
+import httpx
+import pytest
+from mockpms.client import ControlCallError, ControlClient
+
+def test_token(mockpms):
+    assert mockpms.control.transactions() == []
+    assert httpx.get(mockpms.url + "/_mock/transactions").status_code == 401
+    with pytest.raises(ControlCallError) as caught:
+        ControlClient(mockpms.url).transactions()
+    assert caught.value.status == 401
+
+def test_faults_and_journal(mockpms):
+    mockpms.control.add_fault(endpoint="online/gateway", errorCode="3")
+    assert [f["endpoint"] for f in mockpms.control.faults()] == ["online/gateway"]
+    assert mockpms.client.gateway()["errorCode"] == "3"
+    assert mockpms.client.gateway()["errorCode"] == "0"
+    assert [r["endpoint"] for r in mockpms.control.requests()] == ["online/gateway"] * 2
+"""
+    )
+    run(pytester).assert_outcomes(passed=2)
