@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: serve test lint check bench docker-check clean
+.PHONY: serve test lint typecheck check bench docker-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "mockpms needs Python 3.10+"'
@@ -22,6 +22,14 @@ test: $(STAMP)  ## the whole test suite (browser tests skip with a notice withou
 lint: $(STAMP)
 	$(VENV)/bin/ruff check mockpms tests
 	$(VENV)/bin/ruff format --check mockpms tests
+
+typecheck: $(STAMP)  ## mypy --strict on mockpms/ (settings in pyproject.toml)
+	$(VENV)/bin/mypy
+
+check: lint typecheck test  ## everything CI checks: ruff, ruff format, mypy --strict, the tests
+
+bench: $(STAMP)  ## side-by-side figures against a bare Flask ceiling (BENCH_ARGS="--quick")
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache test-artifacts

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
 from waitress.server import create_server
@@ -24,7 +24,8 @@ class ServerThread:
 
     def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
         self.app = app
-        self._server: Any = create_server(
+        # waitress's stubs type the result as a union without effective_port
+        self._server: Any = cast(Any, create_server)(
             app,
             host=host,
             port=port,
