@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import string
 import threading
@@ -27,6 +28,8 @@ class IdGenerator:
             return "".join(self._random.choice(string.digits) for _ in range(count))
 
     def hex(self, count: int) -> str:
+        if self.seed is None:  # one urandom call, not one per character: tokens are hot
+            return os.urandom((count + 1) // 2).hex().upper()[:count]
         with self._lock:
             return "".join(self._random.choice("0123456789ABCDEF") for _ in range(count))
 
