@@ -21,7 +21,7 @@ SECONDS_RANGE = (10**9, 10**10)
 def sign(timestamp: int | str, secret: str) -> str:
     """Return the PMS `sign` for a timestamp (ms since the epoch, as int or digit string)."""
     message = str(timestamp).encode("utf-8")
-    digest = hmac.new(secret.encode("utf-8"), message, hashlib.sha1).digest()
+    digest = hmac.digest(secret.encode("utf-8"), message, hashlib.sha1)
     return base64.b64encode(digest).decode("ascii")
 
 

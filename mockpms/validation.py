@@ -21,6 +21,7 @@ MAX_TEXT = 256
 MAX_AMT = 2**31 - 1  # PMS declares amt as a Java Integer
 ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 TX_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}")
+CONTROL_CHARS = re.compile(r"[\x00-\x1f]")
 LANGS = {"zh_hk": "zh_hk", "zh_cn": "zh_cn", "en": "en"}
 
 
@@ -45,7 +46,7 @@ class Body:
             raise InvalidField(name, f"must be a JSON string, got {_json_type(value)}")
         if len(value) > max_len:
             raise InvalidField(name, f"must be at most {max_len} characters, got {len(value)}")
-        if any(ord(ch) < 32 for ch in value):
+        if CONTROL_CHARS.search(value):
             raise InvalidField(name, "must not contain control characters")
         return value
 
