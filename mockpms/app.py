@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Rule
 
 from mockpms.clock import Clock
 from mockpms.config import Settings
@@ -24,6 +26,7 @@ def create_app(
 ) -> Flask:
     settings = settings or Settings()
     app = Flask(__name__)
+    app.url_rule_class = LazyBuildRule
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the document's field order
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -55,6 +58,25 @@ def create_app(
     app.wsgi_app = DropMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     _register_error_handlers(app)
     return app
+
+
+class LazyBuildRule(Rule):
+    """A werkzeug Rule that compiles its URL builder on first url_for, not when added.
+
+    werkzeug generates and compiles Python code for two builders per rule as it is
+    added (about 2 ms a rule here); mockpms has dozens of rules and builds URLs for
+    a few, so compiling on demand takes that off every start-up.
+    """
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        compiled: list[Callable[..., tuple[str, str]]] = []
+
+        def build(rule: Rule, **values: Any) -> tuple[str, str]:
+            if not compiled:
+                compiled.append(Rule._compile_builder(rule, append_unknown).__get__(rule, None))
+            return compiled[0](**values)
+
+        return build
 
 
 def sandbox() -> Sandbox:

@@ -10,15 +10,16 @@ import base64
 import io
 from functools import lru_cache
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
-from qrcode.image.pil import PilImage
-
 MASK_PATTERN = 0
 
 
 @lru_cache(maxsize=2048)
 def qr_png(text: str, box_size: int = 6, border: int = 4) -> bytes:
+    # Imported on first use: qrcode and Pillow are a large share of start-up time.
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+    from qrcode.image.pil import PilImage
+
     code = qrcode.QRCode(
         error_correction=ERROR_CORRECT_M,
         box_size=box_size,
