@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
@@ -27,9 +29,10 @@ def create_app(
     settings = settings or Settings()
     app = Flask(__name__)
     app.url_rule_class = LazyBuildRule
+    app.json = provider = JsonProvider(app)
+    provider.sort_keys = False  # keep the document's field order
+    provider.ensure_ascii = False
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the document's field order
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = Sandbox(settings, store=store, clock=clock)
 
     from mockpms.drop import DropMiddleware
@@ -58,6 +61,25 @@ def create_app(
     app.wsgi_app = DropMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     _register_error_handlers(app)
     return app
+
+
+class JsonProvider(DefaultJSONProvider):
+    """Readable UTF-8 JSON, except where text holds a lone surrogate.
+
+    A lone UTF-16 surrogate (a JSON body may carry "\\ud800") cannot be encoded as
+    UTF-8; echoed as is it would make the answer fail with a 500. Such text is
+    escaped as \\uXXXX instead. Validation refuses it in stored fields; this is
+    the guarantee for every other echo (error messages, control API).
+    """
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        text = super().dumps(obj, **kwargs)
+        if not text.isascii() and _SURROGATE.search(text):
+            return super().dumps(obj, **{**kwargs, "ensure_ascii": True})
+        return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class LazyBuildRule(Rule):

@@ -22,6 +22,7 @@ MAX_AMT = 2**31 - 1  # PMS declares amt as a Java Integer
 ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 TX_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}")
 CONTROL_CHARS = re.compile(r"[\x00-\x1f]")
+SURROGATES = re.compile("[\ud800-\udfff]")  # lone ones: a JSON pair decodes to one character
 LANGS = {"zh_hk": "zh_hk", "zh_cn": "zh_cn", "en": "en"}
 
 
@@ -48,6 +49,14 @@ class Body:
             raise InvalidField(name, f"must be at most {max_len} characters, got {len(value)}")
         if CONTROL_CHARS.search(value):
             raise InvalidField(name, "must not contain control characters")
+        surrogate = SURROGATES.search(value)
+        if surrogate:
+            raise InvalidField(
+                name,
+                f"must be valid Unicode text: a lone UTF-16 surrogate "
+                f"{surrogate.group()!r} at position {surrogate.start()} cannot be encoded "
+                f"(send characters outside the BMP as a \\uD83D\\uDE00 pair or as UTF-8)",
+            )
         return value
 
     def identifier(self, name: str) -> str:
