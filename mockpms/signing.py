@@ -33,8 +33,8 @@ def timestamp_text(value: object) -> str:
         if value < 0:
             raise AuthError(_timestamp_rule(value), field="timestamp")
         return str(value)
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        return value  # 19 digits: a Java long; longer would also be slow for int()
     raise AuthError(_timestamp_rule(value), field="timestamp")
 
 

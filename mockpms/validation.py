@@ -67,6 +67,8 @@ class Body:
                 "use 1 to 64 characters of letters, digits, '.', '_', ':' or '-' "
                 f"(got {value[:70]!r})",
             )
+        if not value.strip("."):  # "." and ".." name other paths in every URL they enter
+            raise InvalidField(name, f"must not consist of dots only (got {value!r})")
         return value
 
     def amount(self, name: str = "amt") -> int:
@@ -80,6 +82,8 @@ class Body:
                 f"got {_json_type(value)} {json.dumps(value)[:40]}",
             )
         if isinstance(value, str):
+            if value.isascii() and value.isdigit() and len(value) > 10:
+                raise InvalidField(name, f"must be at most {MAX_AMT} cents (a Java Integer)")
             if not (value.isascii() and value.isdigit()):
                 raise InvalidField(
                     name,
