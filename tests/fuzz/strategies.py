@@ -75,7 +75,7 @@ near_values = st.sampled_from(
         "2021-13-40T25:61:61+0800", "2021-06-09 13:10:33", "../x", "..%2Fx", "a" * 65,
         "x" * 5000, "<script>alert(1)</script>", "javascript:alert(1)", "file:///etc/passwd",
         "http://", "https://example.test/ok", '{"subject":"s"}', '{"subject":1}', "[]",
-        "١٢٣", "²", "\u0000", "\ud800", "\U0001f600",
+        "١٢٣", "²", "\u0000", "\ud800", "\U0001f600", ".", "..", "9" * 5000, "9" * 20,
     ]
 )  # fmt: skip
 field_values = json_values | near_values | st.integers(min_value=-5, max_value=2**31 + 5)
