@@ -158,7 +158,17 @@ class WebhookEngine:
         self._ids = 0
         self._attempt_ids = 0
         self._generation = 0  # bumped by reset(): work started before it is forgotten
-        self._http = self._client(None)
+        self._client_lock = threading.Lock()
+        self._http_client: httpx.Client | None = None  # made by the first attempt
+
+    @property
+    def _http(self) -> httpx.Client:
+        """The HTTP client, created on first use: building one (httpcore, the TLS trust
+        store) costs ~45 ms, which a sandbox that sends no webhook need not pay at start."""
+        with self._client_lock:
+            if self._http_client is None:
+                self._http_client = self._client(None)
+            return self._http_client
 
     def _client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
         return httpx.Client(
@@ -179,8 +189,10 @@ class WebhookEngine:
         For tests: e.g. httpx.WSGITransport(app=shop_app) delivers straight into the
         shop's WSGI app, or a transport that refuses hosts other than 127.0.0.1.
         """
-        old, self._http = self._http, self._client(transport)
-        old.close()
+        with self._client_lock:
+            old, self._http_client = self._http_client, self._client(transport)
+        if old is not None:
+            old.close()
 
     # ------------------------------------------------------------- Notifier
 
@@ -259,7 +271,10 @@ class WebhookEngine:
         """Stop scheduling; the HTTP client is closed (the scheduler is closed by its owner)."""
         with self._lock:
             self._generation += 1
-        self._http.close()
+        with self._client_lock:
+            client = self._http_client
+        if client is not None:
+            client.close()
 
     # ------------------------------------------------------------- internals
 
