@@ -1,0 +1,71 @@
+"""Schemathesis against /_mock/openapi.json: every described operation, over HTTP.
+
+Requests generated from the schema (and, in negative mode, ones that break it)
+go to the live server. Every answer must be no 5xx, JSON as described, and
+match the documented response schema. Skipped with a notice in a build that
+does not serve the document.
+
+Bounded like the other fuzz tests (MOCKPMS_FUZZ_EXAMPLES, a few examples per
+operation by default); calls that would slow the suite down on purpose (fault
+delays, dropped connections) are steered away from by a hook below.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+)
+
+from tests.conftest import Live
+
+EXAMPLES = int(os.environ.get("MOCKPMS_FUZZ_EXAMPLES", "150")) // 10 or 1
+
+
+@pytest.fixture(scope="module")
+def openapi_schema(live_server: Live) -> Any:
+    response = httpx.get(f"{live_server.url}/_mock/openapi.json", timeout=10)
+    if response.status_code == 404:
+        pytest.skip("this build serves no /_mock/openapi.json")
+    assert response.status_code == 200
+    return schemathesis.openapi.from_dict(response.json())
+
+
+schema = schemathesis.pytest.from_fixture("openapi_schema")
+
+
+def tame(case: Any) -> None:
+    """No long sleeps, no dropped connections, no shutdown: those are tested elsewhere."""
+    body = case.body
+    if isinstance(body, dict):
+        if isinstance(body.get("delayMs"), int) and not isinstance(body["delayMs"], bool):
+            body["delayMs"] = min(abs(body["delayMs"]), 5)
+        if body.get("drop") is True:
+            body["drop"] = False
+        if isinstance(body.get("seconds"), int | float) and not isinstance(body["seconds"], bool):
+            body["seconds"] = min(abs(body["seconds"]), 3600)
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_every_operation_answers_as_documented(case: Any, live_server: Live) -> None:
+    tame(case)
+    response = case.call(base_url=live_server.url, timeout=15)
+    case.validate_response(
+        response,
+        checks=[not_a_server_error, content_type_conformance, response_schema_conformance],
+    )
+    # Leave no fault, policy or admin state behind for the next example.
+    live_server.reset()
