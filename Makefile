@@ -20,8 +20,8 @@ test: $(STAMP)  ## the whole test suite (browser tests skip with a notice withou
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check mockpms tests
-	$(VENV)/bin/ruff format --check mockpms tests
+	$(VENV)/bin/ruff check mockpms tests benchmarks
+	$(VENV)/bin/ruff format --check mockpms tests benchmarks
 
 typecheck: $(STAMP)  ## mypy --strict on mockpms/ (settings in pyproject.toml)
 	$(VENV)/bin/mypy
