@@ -5,11 +5,12 @@ Skipped in a build without the token-guarded control API.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import Live, sale_fields
+from mockpms.config import Settings
+from tests.conftest import SHOP_A, SHOP_B, Live, sale_fields, start_live
 from tests.security.helpers import raw_request
 
 TOKEN = "s3cret-admin-token"
@@ -27,12 +28,18 @@ GUARDED = [
 ]
 
 
-@pytest.fixture
-def guarded(live_with: Any) -> Live:
-    live: Live = live_with(admin_token=TOKEN)
-    if live.control("GET", "/requests").status_code == 404:
-        pytest.skip("this build has no token-guarded control API")
-    return live
+@pytest.fixture(scope="module")
+def guarded() -> Iterator[Live]:
+    """One server with --admin-token for the whole module (starting one costs ~1 s)."""
+    live = start_live(Settings(merchants=(SHOP_A, SHOP_B), admin_token=TOKEN))
+    try:
+        if live.control("GET", "/requests").status_code == 404:
+            pytest.skip("this build has no token-guarded control API")
+        yield live
+    finally:
+        live.http.close()
+        live.sandbox.close()
+        live.server.stop()
 
 
 BAD_AUTHORIZATIONS = [
@@ -75,8 +82,9 @@ def test_health_checks_and_pms_calls_need_no_token(guarded: Live) -> None:
 
 
 def test_encoded_traversal_cannot_reach_around_the_guard(guarded: Live) -> None:
+    before = guarded.sandbox.store.counts()["transactions"]
     assert guarded.client.sales(**sale_fields())["errorCode"] == "0"
     for path in ("/_mock/health/..%2Freset", "/_mock/health/../reset", "/_mock/%2e%2e/_mock/reset"):
         status, _, answer = raw_request(guarded.url, "POST", path, b"{}")
         assert status in (401, 404), (path, status, answer)
-    assert guarded.sandbox.store.counts()["transactions"] == 1  # no reset got through
+    assert guarded.sandbox.store.counts()["transactions"] == before + 1  # no reset got through
