@@ -78,10 +78,61 @@ def test_h5_page_escapes_every_field(live: Live, payload: str) -> None:
     assert "xss" in html  # the text is displayed, not dropped
 
 
+def sale_with(live: Live, payload: str, type_: str) -> dict[str, Any]:
+    """A sale whose every displayed text field carries the payload."""
+    fields = sale_fields(
+        type=type_,
+        remarks=payload,
+        storeCode=payload,
+        tillId=payload,
+        salesman=payload,
+        cashier=payload,
+        extendParam=json.dumps({"subject": payload, "seller": payload}),
+        returnUrl="",
+    )
+    answer = live.client.sales(**fields)
+    assert answer["errorCode"] == "0", answer
+    return fields | {"paymentUrl": answer["paymentUrl"]}
+
+
+@pytest.mark.parametrize("type_", ["WXPAY", "VMPAY"])
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_payment_pages_escape_every_field(live: Live, payload: str, type_: str) -> None:
+    sale = sale_with(live, payload, type_)
+    pages = [live.http.get(sale["paymentUrl"]).text]
+    if type_ == "WXPAY":  # the wallet app's confirm screen the QR code opens
+        token = sale["paymentUrl"].split("value=")[1]
+        pages.append(live.http.get(f"/pms-payment/eft-payment/wallet?value={token}").text)
+    settled = live.control(
+        "POST", f"/transactions/{sale['rrn']}/settle", json={"outcome": "success"}
+    )
+    assert settled.status_code == 200, settled.text
+    pages.append(live.http.get(sale["paymentUrl"]).text)  # the result page
+    for html in pages:
+        assert_escaped(html, payload)
+        assert "xss" in html
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_page_urls_do_not_reflect_their_query(live: Live, payload: str) -> None:
+    responses = [
+        live.http.get(path, params={"value": payload, "lang": payload})
+        for path in ("/pms-payment/eft-payment", "/pms-payment/eft-payment/wallet")
+    ]
+    responses.append(live.http.get(f"/pms-payment/h5/{payload}"))
+    for response in responses:
+        if response.headers["content-type"].startswith("application/json"):
+            continue  # a JSON 404 may quote the path: JSON is never rendered as HTML
+        assert response.headers["content-type"].startswith("text/html")
+        assert_escaped(response.text, payload)
+
+
 @pytest.mark.browser
 def test_no_payload_runs_in_a_browser(live: Live, chromium: Any) -> None:
     """Open every page that shows merchant text; any alert() that fires is a failure."""
     urls = [h5_session(live, payload)["content"] for payload in XSS_PAYLOADS]
+    for payload in XSS_PAYLOADS:
+        urls += [sale_with(live, payload, type_)["paymentUrl"] for type_ in ("WXPAY", "VMPAY")]
     context = chromium.new_context(user_agent=WECHAT_UA)
     dialogs: list[str] = []
     page = context.new_page()
