@@ -61,10 +61,14 @@ def test_fifty_threads_of_sales_and_h5_keep_every_invariant(
         query = {"type": fields["type"], "rrn": fields["rrn"], "storeCode": fields["storeCode"]}
         assert client.query(**query)["gwRefStatus"] == "05"
         action = index % 3
-        if action < 2:
-            with box.store.lock:
-                txn = box.store.transaction(client.api_key, fields["rrn"])
-            box.lifecycle.settle(txn, TxStatus.SUCCESS if action == 0 else TxStatus.REFUNDED)
+        if action < 2:  # the payer pays, or cancels (gwRefStatus 04)
+            outcome = "success" if action == 0 else "refunded"
+            settled = live.control(
+                "POST",
+                f"/transactions/{fields['rrn']}/settle",
+                json={"outcome": outcome, "apiKey": client.api_key},
+            )
+            assert settled.status_code == 200, settled.text
         after = client.query(**query)
         assert after["errorCode"] == "0" and after["amt"] == 1000 + index
         return {"kind": "sale", "action": action, "status": after["gwRefStatus"]}
@@ -176,6 +180,19 @@ def test_twenty_creates_with_one_session_id_have_exactly_one_winner(live: Live) 
 def test_twenty_payments_of_one_transaction_settle_it_once(live: Live, receiver: Receiver) -> None:
     fields = sale_fields(webhookUrl=receiver.url)
     assert live.client.sales(**fields)["errorCode"] == "0"
+    path = f"/transactions/{fields['rrn']}/settle"
+    statuses = run_together(
+        20, lambda _: live.control("POST", path, json={"outcome": "success"}).status_code
+    )
+    assert Counter(statuses) == {200: 1, 409: 19}
+    receiver.wait_for(1)
+    assert len(live.sandbox.webhooks.deliveries(rrn=fields["rrn"])) == 1
+
+
+def test_twenty_lifecycle_settles_of_one_transaction_succeed_once(live: Live) -> None:
+    """The same race in-process, where the pages and the control API both call it."""
+    fields = sale_fields(webhookUrl="")
+    assert live.client.sales(**fields)["errorCode"] == "0"
     box = live.sandbox
     txn = box.store.transaction(SHOP_A.api_key, fields["rrn"])
 
@@ -187,8 +204,6 @@ def test_twenty_payments_of_one_transaction_settle_it_once(live: Live, receiver:
         return True
 
     assert sum(run_together(20, pay)) == 1
-    receiver.wait_for(1)
-    assert len(box.webhooks.deliveries(rrn=fields["rrn"])) == 1
 
 
 def test_twenty_wallet_payments_of_one_session_pay_it_once(live: Live, receiver: Receiver) -> None:
