@@ -20,16 +20,17 @@ import threading
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import httpx
 
 from mockpms import __version__
 from mockpms.clock import Clock
 from mockpms.config import Settings
 from mockpms.models import Transaction
 from mockpms.scheduler import Job, Scheduler, real_monotonic
+
+if TYPE_CHECKING:  # imported by the first attempt: httpx is ~40 ms of every start-up
+    import httpx
 
 # An acknowledgement is a few bytes; reading more would let a receiver stall a worker.
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -171,6 +172,8 @@ class WebhookEngine:
             return self._http_client
 
     def _client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
+        import httpx
+
         return httpx.Client(
             timeout=httpx.Timeout(self.settings.webhook_timeout),
             follow_redirects=False,  # a redirect is not an acknowledgement
@@ -340,6 +343,8 @@ class WebhookEngine:
 
     def _post(self, url: str, payload: dict[str, Any]) -> Outcome:
         """POST the payload and judge the answer; never raises."""
+        import httpx
+
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8"}
         try:
@@ -402,6 +407,8 @@ def judge(status: int, raw: bytes) -> Outcome:
 
 def describe_error(exc: httpx.HTTPError, timeout: float) -> str:
     """A short reason for a failed POST: timeout, DNS, refused, or what httpx says."""
+    import httpx
+
     causes = list(_causes(exc))
     host = _host(exc)
     if isinstance(exc, httpx.ConnectTimeout):
