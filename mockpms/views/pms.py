@@ -187,8 +187,8 @@ def authenticate(box: Sandbox, data: dict[str, Any]) -> Merchant:
     return merchant
 
 
-def _view(endpoint: str, handler: Handler) -> Callable[[], tuple[Response, int]]:
-    def view() -> tuple[Response, int]:
+def _view(endpoint: str, handler: Handler) -> Callable[[], Response]:
+    def view() -> Response:
         box = sandbox()
         started = time.perf_counter()
         fault = box.faults.take(endpoint)
@@ -204,7 +204,10 @@ def _view(endpoint: str, handler: Handler) -> Callable[[], tuple[Response, int]]
         except HttpError as error:
             answer, status = {"errorCode": "40002", "errorMessage": error.message}, error.status
         _journal(box, endpoint, fault=fault, answer=answer, status=status, started=started)
-        return jsonify(answer), status
+        response = jsonify(answer)
+        if status != 200:  # a (response, status) tuple costs Flask more to unpack
+            response.status_code = status
+        return response
 
     view.__name__ = "pms_" + endpoint.replace("/", "_")
     return view
