@@ -18,14 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from waitress.channel import ClientDisconnected  # type: ignore[import-untyped]
+from waitress.channel import ClientDisconnected
 
 ENVIRON_KEY = "mockpms.drop_connection"
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-class DroppedConnection(ClientDisconnected):  # type: ignore[misc]
+class DroppedConnection(ClientDisconnected):
     """Raised to the WSGI server so that it closes the connection without answering."""
 
 
