@@ -17,7 +17,7 @@ from mockpms.drop import ENVIRON_KEY as DROP_KEY
 from mockpms.drop import drop_connection
 from mockpms.errors import AuthError, HttpError, InvalidField, PmsError
 from mockpms.faults import Fault
-from mockpms.journal import redact
+from mockpms.journal import BODY_LIMIT, REDACTED, redact
 from mockpms.qr import qr_data_uri
 from mockpms.sandbox import Sandbox
 from mockpms.signing import verify
@@ -192,6 +192,7 @@ def _view(endpoint: str, handler: Handler) -> Callable[[], Response]:
         box = sandbox()
         started = time.perf_counter()
         fault = box.faults.take(endpoint)
+        data: dict[str, Any] | None = None
         try:
             if fault is not None:
                 _inject(fault)
@@ -203,7 +204,9 @@ def _view(endpoint: str, handler: Handler) -> Callable[[], Response]:
             answer, status = {"errorCode": error.error_code, "errorMessage": error.message}, 200
         except HttpError as error:
             answer, status = {"errorCode": "40002", "errorMessage": error.message}, error.status
-        _journal(box, endpoint, fault=fault, answer=answer, status=status, started=started)
+        _journal(
+            box, endpoint, fault=fault, answer=answer, status=status, started=started, data=data
+        )
         response = jsonify(answer)
         if status != 200:  # a (response, status) tuple costs Flask more to unpack
             response.status_code = status
@@ -233,12 +236,21 @@ def _journal(
     answer: dict[str, Any],
     status: int,
     started: float,
+    data: dict[str, Any] | None = None,
 ) -> None:
-    """Record the call in the journal (GET /_mock/requests), with sign redacted."""
+    """Record the call in the journal (GET /_mock/requests), with sign redacted.
+
+    `data` is the body as parse_body() already parsed it: not parsed a second time.
+    """
     try:
-        body = redact(request.get_data(cache=True))
+        raw = request.get_data(cache=True)
     except HTTPException:  # over --max-body: never read it
-        body = f"(not read: {request.content_length} bytes is over the limit)"
+        body: Any = f"(not read: {request.content_length} bytes is over the limit)"
+    else:
+        if data is not None and len(raw) <= BODY_LIMIT:
+            body = {**data, "sign": REDACTED} if "sign" in data else dict(data)
+        else:
+            body = redact(raw)
     dropped = bool(request.environ.get(DROP_KEY))
     box.journal.record(
         time=box.clock.now(),
