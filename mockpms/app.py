@@ -57,7 +57,8 @@ def create_app(
     app.register_blueprint(pages.bp)
     app.register_blueprint(control_admin.bp)
     app.register_blueprint(dashboard.bp)
-    app.before_request(control_admin.admin_guard)
+    if settings.admin_token:  # no per-request cost for the open sandbox
+        app.before_request(control_admin.admin_guard)
     app.wsgi_app = DropMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     _register_error_handlers(app)
     return app

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Request, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from mockpms.app import base_url, sandbox
@@ -17,7 +17,7 @@ from mockpms.drop import ENVIRON_KEY as DROP_KEY
 from mockpms.drop import drop_connection
 from mockpms.errors import AuthError, HttpError, InvalidField, PmsError
 from mockpms.faults import Fault
-from mockpms.journal import BODY_LIMIT, REDACTED, redact
+from mockpms.journal import BODY_LIMIT, redact
 from mockpms.qr import qr_data_uri
 from mockpms.sandbox import Sandbox
 from mockpms.signing import verify
@@ -238,24 +238,24 @@ def _journal(
     started: float,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Record the call in the journal (GET /_mock/requests), with sign redacted.
+    """Record the call in the journal (GET /_mock/requests); `sign` is hidden when read.
 
-    `data` is the body as parse_body() already parsed it: not parsed a second time.
+    `data` is the body as parse_body() already parsed it: kept by reference (nothing
+    changes it after the call), neither parsed nor copied again.
     """
-    try:
-        raw = request.get_data(cache=True)
-    except HTTPException:  # over --max-body: never read it
-        body: Any = f"(not read: {request.content_length} bytes is over the limit)"
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]  # one lookup
+    if data is not None and len(req.get_data(cache=True)) <= BODY_LIMIT:  # already read
+        body: Any = data
     else:
-        if data is not None and len(raw) <= BODY_LIMIT:
-            body = {**data, "sign": REDACTED} if "sign" in data else dict(data)
-        else:
-            body = redact(raw)
-    dropped = bool(request.environ.get(DROP_KEY))
+        try:
+            body = redact(req.get_data(cache=True))
+        except HTTPException:  # over --max-body: never read it
+            body = f"(not read: {req.content_length} bytes is over the limit)"
+    dropped = bool(req.environ.get(DROP_KEY))
     box.journal.record(
         time=box.clock.now(),
-        method=request.method,
-        path=request.path,
+        method=req.method,
+        path=req.path,
         endpoint=endpoint,
         api_key=body.get("apiKey") if isinstance(body, dict) else None,
         body=body,
