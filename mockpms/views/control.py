@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
 
@@ -12,6 +13,8 @@ from mockpms.app import sandbox
 from mockpms.errors import ControlError
 
 bp = Blueprint("control", __name__, url_prefix="/_mock")
+
+Record = TypeVar("Record")
 
 
 @bp.get("/health")
@@ -65,3 +68,33 @@ def control_body() -> dict[str, Any]:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(name)
+
+
+def one_record(
+    what: str,
+    api_key: str | None,
+    of_merchant: Callable[[str], Record | None],
+    with_id: Callable[[], Sequence[Record]],
+    merchant_of: Callable[[Record], str],
+) -> Record:
+    """The one transaction or session a control call names by its id.
+
+    Ids are unique per merchant only: `apiKey` picks the merchant; without it an
+    id two merchants used is a 409 asking for it, an unknown id a 404.
+    """
+    if api_key:
+        found = of_merchant(api_key)
+        if found is None:
+            raise ControlError(f"no {what} for apiKey {api_key!r}", status=404)
+        return found
+    matches = with_id()
+    if not matches:
+        raise ControlError(f"no {what}", status=404)
+    if len(matches) > 1:
+        keys = ", ".join(sorted(merchant_of(m) for m in matches))
+        raise ControlError(
+            f"{what} is used by several merchants ({keys}); say which with apiKey "
+            f"(a body field, or ?apiKey= on a GET)",
+            status=409,
+        )
+    return matches[0]

@@ -17,7 +17,7 @@ from mockpms.lifecycle import H5_WALLETS, SessionClosed
 from mockpms.models import H5Session
 from mockpms.sandbox import Sandbox
 from mockpms.urls import h5_url
-from mockpms.views.control import control_body
+from mockpms.views.control import control_body, one_record
 
 bp = Blueprint("control_sessions", __name__, url_prefix="/_mock")
 
@@ -109,22 +109,10 @@ def _wallet(body: dict[str, Any]) -> str | None:
 
 def _find(box: Sandbox, session_id: str, api_key: str | None) -> H5Session:
     """The session with this id; a sessionId two merchants used needs `apiKey`."""
-    if api_key is not None:
-        found = box.store.session(api_key, session_id)
-        if found is None:
-            raise ControlError(f"no H5 session {session_id!r} for apiKey {api_key!r}", status=404)
-        return found
-    matches = box.store.sessions_with_id(session_id)
-    if not matches:
-        raise ControlError(
-            f"no H5 session {session_id!r} (create it with h5Payment/session/create)",
-            status=404,
-        )
-    if len(matches) > 1:
-        keys = ", ".join(sorted(s.api_key for s in matches))
-        raise ControlError(
-            f"sessionId {session_id!r} is used by several merchants ({keys}); "
-            f'say which with "apiKey" (in the body, or ?apiKey= on a GET)',
-            status=409,
-        )
-    return matches[0]
+    return one_record(
+        f"H5 session {session_id!r}",
+        api_key,
+        lambda key: box.store.session(key, session_id),
+        lambda: box.store.sessions_with_id(session_id),
+        lambda session: session.api_key,
+    )

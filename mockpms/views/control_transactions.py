@@ -21,7 +21,7 @@ from mockpms.checkout import OUTCOMES, Checkout
 from mockpms.errors import ControlError
 from mockpms.lifecycle import InvalidTransition
 from mockpms.models import Transaction, TxStatus
-from mockpms.views.control import control_body
+from mockpms.views.control import control_body, one_record
 
 bp = Blueprint("control_transactions", __name__, url_prefix="/_mock")
 
@@ -86,20 +86,11 @@ def settle(rrn: str) -> Any:
 
 def _one(rrn: str, api_key: str | None) -> Transaction:
     """The transaction with this rrn; apiKey picks one when two merchants used the rrn."""
-    box = sandbox()
-    if api_key:
-        txn = box.store.transaction(api_key, rrn)
-        if txn is None:
-            raise ControlError(f"no transaction {rrn!r} of apiKey {api_key!r}", status=404)
-        return txn
-    found = box.store.transactions_with_rrn(rrn)
-    if not found:
-        raise ControlError(f"no transaction with rrn {rrn!r}", status=404)
-    if len(found) > 1:
-        keys = ", ".join(sorted(t.api_key for t in found))
-        raise ControlError(
-            f"rrn {rrn!r} was used by several merchants ({keys}); say which with apiKey "
-            f"(query parameter or body field)",
-            status=409,
-        )
-    return found[0]
+    store = sandbox().store
+    return one_record(
+        f"transaction with rrn {rrn!r}",
+        api_key,
+        lambda key: store.transaction(key, rrn),
+        lambda: store.transactions_with_rrn(rrn),
+        lambda txn: txn.api_key,
+    )
