@@ -35,4 +35,4 @@ clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache test-artifacts
 
 docker-check:  ## build the Dockerfile and run the image for real (podman; needs root)
-	bash ../shared/tools/container-check.sh .
+	bash scripts/container-check.sh .

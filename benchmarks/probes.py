@@ -202,8 +202,8 @@ def memory(count: int, cap: int) -> dict[str, Any]:
     """RSS of a sandbox holding `count` transactions (half paid), then growth past a cap."""
     from mockpms.app import create_app
     from mockpms.config import Merchant, Settings
-    from mockpms.lifecycle import SaleRequest
     from mockpms.models import TxStatus
+    from mockpms.pms_requests import SaleRequest
 
     merchant = Merchant("bench-shop", "bench-secret")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from mockpms.models import H5Session, Transaction, TxStatus
-from mockpms.store import Store
+from mockpms.store import MemoryStore as Store
 
 
 def txn(i, status, created):

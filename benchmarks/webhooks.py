@@ -29,10 +29,10 @@ import httpx
 from mockpms.app import create_app
 from mockpms.client import PMSClient
 from mockpms.config import Merchant, Settings
-from mockpms.lifecycle import SaleRequest
 from mockpms.models import Transaction, TxStatus
 from mockpms.sandbox import Sandbox
 from mockpms.server import ServerThread
+from mockpms.testing import make_sale_request
 
 SHOP = Merchant(api_key="bench", secret="bench-secret")
 ACK = b'{"errorCode": "0"}'
@@ -90,37 +90,17 @@ class HungReceiver:
         self.listener.close()
 
 
-class Held:
-    """A notifier that keeps the successful payments instead of notifying."""
-
-    def __init__(self, into: list[Transaction]) -> None:
-        self.into = into
-
-    def payment_succeeded(self, txn: Transaction) -> None:
-        self.into.append(txn)
-
-
-def pay(sandbox: Sandbox, count: int, url: str, prefix: str) -> list[str]:
-    rrns = []
+def pay(sandbox: Sandbox, count: int, url: str, prefix: str) -> list[Transaction]:
+    """`count` paid sales; with url "" none is notified (the benchmark notifies later)."""
+    paid = []
     for n in range(count):
-        txn = sandbox.lifecycle.create_sale(
-            SHOP,
-            SaleRequest(
-                type="WXPAY",
-                rrn=f"{prefix}{n:07d}",
-                store_code="ST01",
-                till_id="01",
-                salesman="9999",
-                tx_datetime="2026-03-01T20:00:00+0800",
-                amt=100,
-                ccy="HKD",
-                lang="en",
-                webhook_url=url,
-            ),
+        request = make_sale_request(
+            rrn=f"{prefix}{n:07d}", store_code="ST01", amt=100, webhook_url=url
         )
+        txn = sandbox.lifecycle.create_sale(SHOP, request)
         sandbox.lifecycle.settle(txn, TxStatus.SUCCESS)
-        rrns.append(txn.rrn)
-    return rrns
+        paid.append(txn)
+    return paid
 
 
 def serve_acks(port: Any) -> None:
@@ -148,9 +128,9 @@ def throughput(deliveries: int, workers: int) -> None:
         sandbox.reset()
         # Pay first with the notifications held back, then hand them all to the engine
         # at once: the figure is the engine's, not the cost of creating payments.
-        held: list[Transaction] = []
-        sandbox.lifecycle.notifier = Held(held)
-        pay(sandbox, deliveries, url, "FAST")
+        held = pay(sandbox, deliveries, "", "FAST")
+        for txn in held:
+            txn.webhook_url = url
         started = time.perf_counter()
         for txn in held:
             sandbox.webhooks.payment_succeeded(txn)
@@ -194,7 +174,7 @@ def hang(hung: int, queries: int, workers: int) -> None:
     sandbox: Sandbox = server.app.extensions["mockpms"]
     client = PMSClient(f"{server.url}/tt-pms-ws/rest", SHOP.api_key, SHOP.secret)
     try:
-        quiet = pay(sandbox, 200, "", "QUIET")  # no webhookUrl: nothing to deliver
+        quiet = [t.rrn for t in pay(sandbox, 200, "", "QUIET")]  # no webhookUrl: no webhook
         latencies(client, quiet, 50)  # warm up
         baseline = latencies(client, quiet, queries)
         pay(sandbox, hung, receiver.url, "HUNG")

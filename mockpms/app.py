@@ -6,18 +6,18 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
 from mockpms.clock import Clock
 from mockpms.config import Settings
+from mockpms.endpoints import listing as endpoint_listing
 from mockpms.errors import ControlError, HttpError, PmsError
 from mockpms.sandbox import Sandbox
 from mockpms.store import Store
-
-EXTENSION = "mockpms"
+from mockpms.views._web import EXTENSION, install_form_key, render_error
 
 
 def create_app(
@@ -34,6 +34,7 @@ def create_app(
     provider.ensure_ascii = False
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.extensions[EXTENSION] = Sandbox(settings, store=store, clock=clock)
+    install_form_key(app)
 
     from mockpms.drop import DropMiddleware
     from mockpms.views import (
@@ -102,56 +103,34 @@ class LazyBuildRule(Rule):
         return build
 
 
-def sandbox() -> Sandbox:
-    """The Sandbox of the app handling the current request."""
-    found: Sandbox = current_app.extensions[EXTENSION]
-    return found
-
-
-def base_url() -> str:
-    """Base for paymentUrl and H5 content: --public-url, else the request's own host."""
-    configured = sandbox().settings.public_url
-    return configured if configured else request.host_url.rstrip("/")
-
-
-def envelope(error_code: str, message: str, status: int = 200) -> tuple[Response, int]:
-    return jsonify({"errorCode": error_code, "errorMessage": message}), status
-
-
 def _register_error_handlers(app: Flask) -> None:
+    """One path for every error: typed errors through views._web.render_error, werkzeug's
+    HTTP errors in the same shapes, and anything unexpected as a 500 without a traceback."""
+
     @app.errorhandler(PmsError)
-    def _pms_error(error: PmsError) -> Any:
-        return envelope(error.error_code, error.message)
-
     @app.errorhandler(HttpError)
-    def _http_error(error: HttpError) -> Any:
-        return envelope("40002", error.message, error.status)
-
     @app.errorhandler(ControlError)
-    def _control_error(error: ControlError) -> Any:
-        return jsonify({"error": error.message, "status": error.status}), error.status
+    def _typed_error(error: PmsError | HttpError | ControlError) -> Response:
+        return render_error(error)
 
     @app.errorhandler(HTTPException)
-    def _werkzeug_error(error: HTTPException) -> Any:
+    def _werkzeug_error(error: HTTPException) -> Response:
         status = error.code or 500
         message = _HTTP_MESSAGES.get(status, error.description or error.name)
         if status == 405:
             message = f"{request.method} is not allowed on {request.path}; " + message
         if status == 404:
             message = f"no such endpoint: {request.path}; " + message
-        if request.path.startswith("/_mock"):
-            return jsonify({"error": message, "status": status}), status
-        return envelope("40002", message, status)
+        return render_error(HttpError(status, message))
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception) -> Any:  # never a traceback to the client
+    def _unexpected(error: Exception) -> Response:  # never a traceback to the client
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
-        return envelope("40002", f"internal error in mockpms: {type(error).__name__}", 500)
+        return render_error(HttpError(500, f"internal error in mockpms: {type(error).__name__}"))
 
 
 _HTTP_MESSAGES = {
-    404: "PMS endpoints are POST /tt-pms-ws/rest/online/gateway, online/sales, online/query "
-    "and h5Payment/session/create, /query, /cancel (also under /tt-pms-ws/ and /)",
+    404: f"PMS endpoints are POST {endpoint_listing()}",
     405: "PMS endpoints take POST with a JSON body",
     413: "the request body is larger than the limit (--max-body)",
     415: "send the body as JSON with Content-Type: application/json",

@@ -16,19 +16,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from mockpms.clock import HONG_KONG
-from mockpms.config import FIXTURES_DIR
+from mockpms.paths import FIXTURES_DIR
 
 VISA = "VISA"
 MASTERCARD = "MASTERCARD"
 UNIONPAY = "UNIONPAY"
 AMEX = "AMEX"
 JCB = "JCB"
-
-# Which card brands each PMS card type takes.
-BRANDS_BY_TYPE: dict[str, tuple[str, ...]] = {
-    "VMPAY": (VISA, MASTERCARD),
-    "UNIONPAY": (UNIONPAY,),
-}
 
 _SEPARATORS = re.compile(r"[\s-]+")
 _EXPIRY = re.compile(r"(\d{1,2})\s*/?\s*(\d{2}|\d{4})")
@@ -172,12 +166,16 @@ def sandbox_card(digits: str) -> SandboxCard | None:
     return None
 
 
-def cards_for(type_: str) -> tuple[SandboxCard, ...]:
-    """The test cards a page of this PMS card type accepts, for its sandbox hint."""
-    accepted = BRANDS_BY_TYPE.get(type_, ())
-    return tuple(card for card in load_sandbox_cards() if card.brand in accepted)
+def cards_for(brands: tuple[str, ...]) -> tuple[SandboxCard, ...]:
+    """The test cards of these brands (a card gateway's), for its page's sandbox hint."""
+    return tuple(card for card in load_sandbox_cards() if card.brand in brands)
 
 
-def default_card(type_: str) -> SandboxCard:
-    """The approving card a control-API success uses for a card type nobody typed into."""
-    return next(card for card in cards_for(type_) if card.outcome is Outcome.APPROVE)
+def default_card(brands: tuple[str, ...]) -> SandboxCard:
+    """The approving card a control-API success uses when nobody typed a card.
+
+    Falls back to any approving test card, so no gateway definition can leave
+    a settle without a card (gateway profiles are checked to have one anyway).
+    """
+    approving = [c for c in load_sandbox_cards() if c.outcome is Outcome.APPROVE]
+    return next((c for c in approving if c.brand in brands), approving[0])

@@ -8,14 +8,16 @@ however many tabs, clicks or scripts try again. Pure domain: no Flask.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import Enum
 from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 
 from mockpms import cards
 from mockpms.cards import CardError, Outcome
+from mockpms.events import Kind
 from mockpms.gateways import Gateway
-from mockpms.lifecycle import InvalidTransition, Lifecycle
+from mockpms.lifecycle import InvalidTransition, Lifecycle, awaiting_issuer
 from mockpms.models import Transaction, TxStatus
 from mockpms.outcomes import PaymentResult, failure, mask_card, success
 
@@ -53,10 +55,8 @@ class Checkout:
         self.lifecycle = lifecycle
 
     def gateway(self, txn: Transaction) -> Gateway:
-        gateway = self.lifecycle.gateways.get(txn.type)
-        if gateway is None:  # a type disabled after the sale; still render something sane
-            gateway = next(iter(self.lifecycle.gateways))
-        return gateway
+        """The profile of the transaction's type (also when --gateways left it out later)."""
+        return self.lifecycle.gateways.profile(txn.type)
 
     # ------------------------------------------------------------- the page
 
@@ -76,22 +76,20 @@ class Checkout:
         (The table lets a success become refunded; that is a refund by the
         merchant, never the payer's cancel from a stale tab.)
         """
-        with self.lifecycle.store.lock:
-            self._refuse_second_card(txn)
-            if txn.status is not TxStatus.PENDING:
-                raise InvalidTransition(
-                    f"rrn {txn.rrn}: the transaction is already {txn.status.value}"
-                )
-            return self.cancel(txn)
+        return self.cancel(txn, precondition=_pending_without_card)
 
-    def cancel(self, txn: Transaction) -> Transaction:
+    def cancel(
+        self, txn: Transaction, precondition: Callable[[Transaction], None] | None = None
+    ) -> Transaction:
         """The payer gives up: PMS reports it as 04 (refunded/cancelled)."""
         gateway = self.gateway(txn)
         result = replace(
             failure(gateway, code=CANCELLED_CODE, message=CANCELLED_MESSAGE),
             pay_detail=txn.pay_detail,
         )
-        return self.lifecycle.settle(txn, TxStatus.REFUNDED, result)
+        return self.lifecycle.settle(
+            txn, TxStatus.REFUNDED, result, precondition=precondition, event=Kind.CANCELLED
+        )
 
     def card(self, txn: Transaction, form: CardForm) -> Transaction:
         """Check the card form, then let the test card decide the outcome.
@@ -100,8 +98,7 @@ class Checkout:
         InvalidTransition when the transaction is already finished.
         """
         now = self.lifecycle.clock.now()
-        accepted = cards.BRANDS_BY_TYPE.get(txn.type, (cards.VISA, cards.MASTERCARD))
-        digits, brand = cards.check_number(form.number, accepted)
+        digits, brand = cards.check_number(form.number, self.gateway(txn).brands)
         cards.check_expiry(form.expiry, now)
         cards.check_cvc(form.cvc)
         card = cards.sandbox_card(digits)
@@ -141,32 +138,18 @@ class Checkout:
         self, txn: Transaction, status: TxStatus, result: PaymentResult
     ) -> Transaction:
         """Settle unless another card is waiting for its issuer: both checked under one lock."""
-        return self.lifecycle.settle(txn, status, result, precondition=self._refuse_second_card)
+        return self.lifecycle.settle(
+            txn, status, result, precondition=self.lifecycle.refuse_second_card
+        )
 
     def _hold(self, txn: Transaction, digits: str, brand: str) -> Transaction:
         """The issuer never answers: the transaction stays 05, now carrying the card."""
-        with self.lifecycle.store.lock:
-            self._refuse_second_card(txn)
-            if txn.status is not TxStatus.PENDING:
-                raise InvalidTransition(
-                    f"rrn {txn.rrn}: the transaction is already {txn.status.value}"
-                )
-            txn.pay_type = brand
-            txn.pay_detail = mask_card(digits)
-        return txn
-
-    def _refuse_second_card(self, txn: Transaction) -> None:
-        self.lifecycle.refresh(txn)
-        if self.awaiting_issuer(txn):
-            raise InvalidTransition(
-                f"rrn {txn.rrn}: card {txn.pay_detail} is still waiting for its issuer; "
-                f"settle or let it expire before another payment"
-            )
+        return self.lifecycle.hold_card(txn, brand, mask_card(digits))
 
     @staticmethod
     def awaiting_issuer(txn: Transaction) -> bool:
         """A card was submitted and the issuer has not answered: no second card."""
-        return txn.status is TxStatus.PENDING and bool(txn.pay_detail)
+        return awaiting_issuer(txn)
 
     # ---------------------------------------------------------- the control API
 
@@ -202,12 +185,11 @@ class Checkout:
             card_brand=brand,
         )
 
-    @staticmethod
-    def _card_on_file(txn: Transaction) -> tuple[str, str]:
+    def _card_on_file(self, txn: Transaction) -> tuple[str, str]:
         """The masked card a held payment carries, else the type's approving test card."""
         if txn.pay_detail and txn.pay_type:
             return txn.pay_detail, txn.pay_type  # masked: first 6 + last 4 survive masking
-        card = cards.default_card(txn.type)
+        card = cards.default_card(self.gateway(txn).brands)
         return card.number, card.brand
 
 
@@ -232,3 +214,18 @@ def return_url_with_result(return_url: str, txn: Transaction) -> str:
     ]
     query = "&".join([*kept, urlencode(ours)])
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def _pending_without_card(txn: Transaction) -> None:
+    """The payer's cancel: only a pending payment with no card at its issuer.
+
+    (The table lets a success become refunded; that is a refund by the merchant,
+    never the payer's cancel from a stale tab.)
+    """
+    if awaiting_issuer(txn):
+        raise InvalidTransition(
+            f"rrn {txn.rrn}: card {txn.pay_detail} is still waiting for its issuer; "
+            f"settle or let it expire before another payment"
+        )
+    if txn.status is not TxStatus.PENDING:
+        raise InvalidTransition(f"rrn {txn.rrn}: the transaction is already {txn.status.value}")

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
+from mockpms import endpoints
 from mockpms.signing import sign
 
 
@@ -66,22 +67,22 @@ class PMSClient:
         return answer
 
     def gateway(self, lang: str | None = None) -> dict[str, Any]:
-        return self.call("online/gateway", **({"lang": lang} if lang else {}))
+        return self.call(endpoints.GATEWAY.name, **({"lang": lang} if lang else {}))
 
     def sales(self, **fields: Any) -> dict[str, Any]:
-        return self.call("online/sales", **fields)
+        return self.call(endpoints.SALES.name, **fields)
 
     def query(self, **fields: Any) -> dict[str, Any]:
-        return self.call("online/query", **fields)
+        return self.call(endpoints.QUERY.name, **fields)
 
     def h5_create(self, **fields: Any) -> dict[str, Any]:
-        return self.call("h5Payment/session/create", **fields)
+        return self.call(endpoints.SESSION_CREATE.name, **fields)
 
     def h5_query(self, session_id: str) -> dict[str, Any]:
-        return self.call("h5Payment/session/query", sessionId=session_id)
+        return self.call(endpoints.SESSION_QUERY.name, sessionId=session_id)
 
     def h5_cancel(self, session_id: str) -> dict[str, Any]:
-        return self.call("h5Payment/session/cancel", sessionId=session_id)
+        return self.call(endpoints.SESSION_CANCEL.name, sessionId=session_id)
 
     def close(self) -> None:
         self._http.close()

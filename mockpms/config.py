@@ -16,15 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockpms.errors import ConfigError
+from mockpms.gateways import Gateway, parse_gateways
+from mockpms.paths import FIXTURES_DIR
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
-
-FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
-if not FIXTURES_DIR.is_dir():  # a source checkout: fixtures/ sits beside the package
-    FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 @dataclass(frozen=True)
@@ -97,7 +95,9 @@ class Settings:
     webhook_log_cap: int = 10000
     transaction_cap: int = 200_000
     threads: int = 8
-    gateways: tuple[str, ...] | None = None
+    gateways: tuple[str, ...] | None = None  # narrows the list in force
+    # [[gateways]] tables of the config file: they replace the built-in six.
+    gateway_definitions: tuple[Gateway, ...] | None = None
 
     def merchant(self, api_key: str) -> Merchant | None:
         for merchant in self.merchants:
@@ -251,6 +251,7 @@ def load_settings(
     environ = os.environ if environ is None else environ
     config_file = config_file or flags.get("config") or environ.get("MOCKPMS_CONFIG") or None
     file_values = read_config_file(config_file) if config_file else {}
+    definitions = _gateway_definitions(file_values, config_file)
 
     values: dict[str, Any] = {}
     for option in OPTIONS:
@@ -285,7 +286,24 @@ def load_settings(
                 f"apiKey {merchant.api_key!r} is configured twice; apiKeys are unique"
             )
         seen.add(merchant.api_key)
-    return Settings(merchants=tuple(merchants), **values)
+    return Settings(merchants=tuple(merchants), gateway_definitions=definitions, **values)
+
+
+def _gateway_definitions(
+    file_values: dict[str, Any], config_file: str | os.PathLike[str] | None
+) -> tuple[Gateway, ...] | None:
+    """`[[gateways]]` tables define the list (taken out of file_values); a list of
+    strings narrows the built-in one, like --gateways; an empty list is an error."""
+    value = file_values.get("gateways")
+    if value is None or config_file is None:
+        return None
+    where = f"config file {config_file}: gateways"
+    if isinstance(value, list) and not value:
+        raise ConfigError(f"{where}: the list is empty; define or name at least one gateway")
+    if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+        del file_values["gateways"]
+        return parse_gateways(value, Path(config_file).resolve().parent, where)
+    return None
 
 
 def _merchant_tables(value: Any, config_file: object) -> list[Any]:

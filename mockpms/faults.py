@@ -17,20 +17,13 @@ from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
+from mockpms.endpoints import endpoint_of
+from mockpms.endpoints import listing as endpoint_listing
 from mockpms.errors import ControlError, HttpError, PaymentError, PmsError, ResponseTimeout
 
-PMS_ENDPOINTS = (
-    "online/gateway",
-    "online/sales",
-    "online/query",
-    "h5Payment/session/create",
-    "h5Payment/session/query",
-    "h5Payment/session/cancel",
-)
 ERROR_CODES = ("3", "601", "40002")
 MAX_DELAY_MS = 120_000
 MAX_COUNT = 1_000_000
-_PREFIXES = ("/tt-pms-ws/rest/", "/tt-pms-ws/", "/")
 _FIELDS = {"endpoint", "errorCode", "httpStatus", "delayMs", "drop", "count"}
 
 
@@ -118,17 +111,13 @@ def _endpoint(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise ControlError(f"endpoint: must be a string such as 'online/sales' (got {value!r})")
-    name = value
-    for prefix in _PREFIXES:
-        if name.startswith(prefix):
-            name = name[len(prefix) :]
-            break
-    if name not in PMS_ENDPOINTS:
+    found = endpoint_of(value)
+    if found is None:
         raise ControlError(
             f"endpoint: {value[:80]!r} is not a PMS endpoint; use one of "
-            f"{', '.join(PMS_ENDPOINTS)} (or omit it for all)"
+            f"{endpoint_listing()} (or omit it for all)"
         )
-    return name
+    return found.name
 
 
 def _whole(data: Mapping[str, Any], name: str, *, default: int, low: int, high: int) -> int:

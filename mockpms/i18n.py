@@ -192,7 +192,9 @@ def text_keys() -> tuple[str, ...]:
 
 
 def format_amount(amt: int, ccy: str = "HKD") -> str:
-    """Cents as PMS pages show them: 10 -> "0.10 HKD", 123456 -> "1,234.56 HKD"."""
+    """Cents as PMS pages show them: 10 -> "0.10 HKD", 123456 -> "1,234.56 HKD";
+    without a currency (the H5 page, beside its ¥/HK$ label) just "1,234.56"."""
     sign = "-" if amt < 0 else ""
     cents = abs(amt)
-    return f"{sign}{cents // 100:,}.{cents % 100:02d} {ccy}"
+    shown = f"{sign}{cents // 100:,}.{cents % 100:02d}"
+    return f"{shown} {ccy}" if ccy else shown

@@ -63,7 +63,7 @@ class Transaction:
     session_id: str | None = None
     status: TxStatus = TxStatus.PENDING
     finished_at: float | None = None
-    paid_datetime: str = ""
+    opened_at: float | None = None  # the payment page's first opening
     pay_type: str = ""
     pay_detail: str = ""
     gw_ref_code: str = ""
@@ -216,6 +216,7 @@ class H5Session:
     wallet: str | None = None
     cancelled_at: float | None = None
     paid_rrn: str | None = None
+    expired_at: float | None = None  # set once the lifecycle saw the countdown run out
 
     @property
     def key(self) -> tuple[str, str]:
@@ -264,6 +265,33 @@ class H5Session:
             "subject": self.subject,
             "webhookUrl": self.webhook_url,
         }
+
+    def to_query_json(self, status: SessionStatus, paid: Transaction | None) -> dict[str, Any]:
+        """h5Payment/session/query's answer; once paid, with the payment's fields."""
+        answer: dict[str, Any] = {
+            "errorCode": "0",
+            "errorMessage": "no error",
+            "sessionId": self.session_id,
+        }
+        if paid is not None:
+            answer.update(
+                {
+                    "type": paid.type,
+                    "storeCode": self.store_code,
+                    "tillId": self.till_id,
+                    "rrn": paid.rrn,
+                    "salesman": self.sales_man,
+                    "salesMan": self.sales_man,
+                    "txDatetime": paid.tx_datetime,
+                    "amt": self.amt,
+                    "gwRefCode": paid.gw_ref_code,
+                    "remarks": self.remarks,
+                    "subject": self.subject,
+                    "merchantName": self.merchant_name,
+                }
+            )
+        answer["status"] = status.value
+        return answer
 
     def to_control_json(self, now: float, countdown: float) -> dict[str, Any]:
         ends = self.countdown_ends_at(countdown)

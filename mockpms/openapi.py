@@ -17,23 +17,14 @@ from functools import cache
 from typing import Any
 
 from mockpms import __version__
-from mockpms.config import FIXTURES_DIR
-from mockpms.faults import PMS_ENDPOINTS
+from mockpms.checkout import OUTCOMES as SETTLE_OUTCOMES
+from mockpms.endpoints import ENDPOINTS, PREFIX_NAMES, PREFIXES, Endpoint
+from mockpms.endpoints import NAMES as PMS_ENDPOINTS
+from mockpms.fields import request_schema
 from mockpms.openapi_schemas import SCHEMAS, Schema, obj, ref, string
+from mockpms.paths import FIXTURES_DIR
 
-PREFIXES = {"rest": "/tt-pms-ws/rest", "ws": "/tt-pms-ws", "root": ""}
 JSON = "application/json"
-
-
-# The document's own examples (fixtures/examples/<stem>.request.json and .response.json).
-EXAMPLE_FILES = {
-    "online/gateway": "gateway",
-    "online/sales": "sales",
-    "online/query": "query",
-    "h5Payment/session/create": "h5-create",
-    "h5Payment/session/query": "h5-query",
-    "h5Payment/session/cancel": "h5-cancel",
-}
 
 
 def _example(stem: str, kind: str) -> Any:
@@ -41,52 +32,30 @@ def _example(stem: str, kind: str) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-PMS_OPERATIONS: dict[str, tuple[str, str, str, str]] = {
-    # endpoint: (operationId stem, summary, request schema, response schema)
-    "online/gateway": ("onlineGateway", "Available gateways", "GatewayRequest", "GatewayResponse"),
-    "online/sales": ("onlineSales", "Create a transaction", "SalesRequest", "SalesResponse"),
-    "online/query": ("onlineQuery", "Query a transaction", "QueryRequest", "QueryResponse"),
-    "h5Payment/session/create": (
-        "h5SessionCreate",
-        "Create an H5 session (QR content)",
-        "SessionCreateRequest",
-        "SessionCreateResponse",
-    ),
-    "h5Payment/session/query": (
-        "h5SessionQuery",
-        "Query an H5 session",
-        "SessionRequest",
-        "SessionQueryResponse",
-    ),
-    "h5Payment/session/cancel": (
-        "h5SessionCancel",
-        "Cancel an H5 session",
-        "SessionRequest",
-        "SessionCancelResponse",
-    ),
-}
+def request_component(endpoint: Endpoint) -> str:
+    """The component schema name of an endpoint's request, e.g. OnlineSalesRequest."""
+    return endpoint.operation_id[0].upper() + endpoint.operation_id[1:] + "Request"
 
 
-def _pms_operation(endpoint: str, prefix_name: str) -> dict[str, Any]:
-    stem, summary, request_schema, response_schema = PMS_OPERATIONS[endpoint]
-    stem = EXAMPLE_FILES[endpoint]
+def _pms_operation(endpoint: Endpoint, prefix_name: str) -> dict[str, Any]:
+    stem = endpoint.example
     request_example, response_example = _example(stem, "request"), _example(stem, "response")
     refused = {
         "description": "refused before parsing, same envelope",
         "content": {JSON: {"schema": ref("ErrorEnvelope")}},
     }
     operation: dict[str, Any] = {
-        "operationId": f"{stem}_{prefix_name}",
+        "operationId": f"{endpoint.operation_id}_{prefix_name}",
         "tags": ["PMS"],
         "security": [],  # PMS calls are signed; the admin token is for /_mock only
-        "summary": summary,
+        "summary": endpoint.summary,
         "description": "Business and validation errors answer HTTP 200 with a non-zero "
         "errorCode, as PMS does.",
         "requestBody": {
             "required": True,
             "content": {
                 JSON: {
-                    "schema": ref(request_schema),
+                    "schema": ref(request_component(endpoint)),
                     "examples": {"document": {"value": request_example}},
                 }
             },
@@ -96,7 +65,7 @@ def _pms_operation(endpoint: str, prefix_name: str) -> dict[str, Any]:
                 "description": 'errorCode "0" with the fields, or an error envelope',
                 "content": {
                     JSON: {
-                        "schema": {"anyOf": [ref(response_schema), ref("ErrorEnvelope")]},
+                        "schema": {"anyOf": [ref(endpoint.response_schema), ref("ErrorEnvelope")]},
                         "examples": {"document": {"value": response_example}},
                     }
                 },
@@ -106,7 +75,7 @@ def _pms_operation(endpoint: str, prefix_name: str) -> dict[str, Any]:
             "415": refused,
         },
     }
-    if endpoint in ("online/sales", "h5Payment/session/create"):
+    if endpoint.notifies:
         operation["callbacks"] = {"paymentNotification": _webhook_callback()}
     return operation
 
@@ -198,18 +167,19 @@ def _path(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
 
 
-def _wallet_body() -> Schema:
+def _wallet_body(h5_types: tuple[str, ...]) -> Schema:
     return obj(
         {
             "wallet": string(
-                "the wallet (default: the one that scanned, else WXPAY)", enum=["WXPAY", "ALIPAY"]
+                "an H5 wallet (default: the one that scanned, else the first)",
+                enum=list(h5_types),
             ),
             "apiKey": string("needed only when two merchants used the sessionId"),
         }
     )
 
 
-def _control_paths() -> dict[str, Any]:
+def _control_paths(h5_types: tuple[str, ...]) -> dict[str, Any]:
     policy_answer = obj({"policy": {"allOf": [ref("Policy")], "nullable": True}}, ["policy"])
     seed = {"type": "integer", "nullable": True, "format": "int64"}
     return {
@@ -291,7 +261,7 @@ def _control_paths() -> dict[str, Any]:
                 },
                 body=obj(
                     {
-                        "outcome": string(enum=["success", "failed", "timeout", "refunded"]),
+                        "outcome": string(enum=list(SETTLE_OUTCOMES)),
                         "apiKey": string("needed only when two merchants used the rrn"),
                     },
                     ["outcome"],
@@ -329,7 +299,7 @@ def _control_paths() -> dict[str, Any]:
                 "scanSession",
                 "As if the QR code was opened in the wallet (starts the countdown)",
                 ref("ControlSession"),
-                body=_wallet_body(),
+                body=_wallet_body(h5_types),
                 example={"wallet": "WXPAY"},
                 errors=("400", "404", "409"),
                 parameters=[_path("session_id")],
@@ -340,7 +310,7 @@ def _control_paths() -> dict[str, Any]:
                 "paySession",
                 "As if the payer paid in the wallet (scans first if needed)",
                 ref("ControlSession"),
-                body=_wallet_body(),
+                body=_wallet_body(h5_types),
                 example={"wallet": "ALIPAY"},
                 errors=("400", "404", "409"),
                 parameters=[_path("session_id")],
@@ -460,12 +430,17 @@ def _control_paths() -> dict[str, Any]:
 
 
 @cache
-def _build() -> dict[str, Any]:
+def _build(gateway_types: tuple[str, ...], h5_types: tuple[str, ...]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
-    for endpoint in PMS_ENDPOINTS:
-        for prefix_name, prefix in PREFIXES.items():
-            paths[f"{prefix}/{endpoint}"] = {"post": _pms_operation(endpoint, prefix_name)}
-    paths.update(_control_paths())
+    schemas = dict(SCHEMAS)
+    for endpoint in ENDPOINTS:
+        schemas[request_component(endpoint)] = {
+            "allOf": [ref("Signed"), request_schema(endpoint.request, gateway_types)]
+        }
+        for prefix in PREFIXES:
+            operation = _pms_operation(endpoint, PREFIX_NAMES[prefix])
+            paths[f"{prefix}/{endpoint.name}"] = {"post": operation}
+    paths.update(_control_paths(h5_types))
     return {
         "openapi": "3.0.3",
         "info": {
@@ -481,7 +456,7 @@ def _build() -> dict[str, Any]:
         ],
         "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": schemas,
             "securitySchemes": {
                 "adminToken": {
                     "type": "http",
@@ -494,6 +469,10 @@ def _build() -> dict[str, Any]:
     }
 
 
-def openapi_spec() -> dict[str, Any]:
-    """The OpenAPI document (a fresh copy: callers may change it)."""
-    return copy.deepcopy(_build())
+def openapi_spec(gateway_types: tuple[str, ...], h5_types: tuple[str, ...]) -> dict[str, Any]:
+    """The OpenAPI document for a sandbox offering these gateways (a fresh copy).
+
+    The PMS request schemas are emitted from mockpms.fields, the table validation
+    reads, so the two cannot drift; `type` enumerates the sandbox's gateways.
+    """
+    return copy.deepcopy(_build(gateway_types, h5_types))

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockpms.faults import ERROR_CODES, MAX_COUNT, MAX_DELAY_MS, PMS_ENDPOINTS
+from mockpms.endpoints import NAMES as PMS_ENDPOINTS
+from mockpms.faults import ERROR_CODES, MAX_COUNT, MAX_DELAY_MS
+from mockpms.models import GW_REF_STATUS, LANG_CODES, TxStatus
+from mockpms.policy import OUTCOMES as POLICY_OUTCOMES
 
 Schema = dict[str, Any]
 
@@ -34,7 +37,6 @@ def obj(properties: dict[str, Schema], required: list[str] | None = None) -> Sch
 
 
 DIGITS = r"^[0-9]+$"
-TEXT: dict[str, Any] = {"maxLength": 256}
 
 SCHEMAS: dict[str, Schema] = {
     "Timestamp": {
@@ -46,24 +48,6 @@ SCHEMAS: dict[str, Schema] = {
         ],
         "example": 1623205724171,
     },
-    "Amount": {
-        "description": "Amount in cents (10 = HKD 0.10): a positive integer or a string "
-        "of ASCII digits; at most 2147483647.",
-        "oneOf": [
-            {"type": "integer", "minimum": 1, "maximum": 2147483647},
-            {"type": "string", "pattern": r"^0*[1-9][0-9]{0,9}$"},
-        ],
-        "example": 10,
-    },
-    "Lang": string(
-        "zh_hk (default), zh_cn or en; zh-HK and zh-CN also accepted, case-insensitive",
-        example="zh_hk",
-    ),
-    "Identifier": string(
-        "1 to 64 letters, digits, '.', '_', ':' or '-'",
-        pattern=r"^[A-Za-z0-9._:-]{1,64}$",
-    ),
-    "HttpUrl": string("an http:// or https:// URL", format="uri", maxLength=2048),
     "ErrorEnvelope": obj(
         {
             "errorCode": string(
@@ -82,9 +66,6 @@ SCHEMAS: dict[str, Schema] = {
         },
         ["apiKey", "timestamp", "sign"],
     ),
-    "GatewayRequest": {
-        "allOf": [ref("Signed"), obj({"lang": ref("Lang")})],
-    },
     "Gateway": obj(
         {
             "type": string("payment type", example="WXPAY"),
@@ -103,46 +84,6 @@ SCHEMAS: dict[str, Schema] = {
         },
         ["gateways", "errorCode"],
     ),
-    "SalesRequest": {
-        "allOf": [
-            ref("Signed"),
-            obj(
-                {
-                    "type": string("payment type from online/gateway", example="WXPAY"),
-                    "rrn": ref("Identifier"),
-                    "storeCode": string(minLength=1, **TEXT),
-                    "tillId": string(minLength=1, **TEXT),
-                    "salesman": string(minLength=1, **TEXT),
-                    "txDateTime": string(
-                        "yyyy-MM-dd'T'HH:mm:ssZ",
-                        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}$",
-                        example="2021-06-09T13:10:33+0800",
-                    ),
-                    "amt": ref("Amount"),
-                    "ccy": string("only HKD", enum=["HKD"]),
-                    "lang": ref("Lang"),
-                    "extendParam": string(
-                        'a JSON object as a string: {"subject": "...", "seller": "..."}',
-                        maxLength=4096,
-                    ),
-                    "returnUrl": string("http(s) URL, or empty for mockpms's result page"),
-                    "webhookUrl": string("http(s) URL, or empty for no notification"),
-                    "remarks": string(**TEXT),
-                    "cashier": string(**TEXT),
-                },
-                [
-                    "type",
-                    "rrn",
-                    "storeCode",
-                    "tillId",
-                    "salesman",
-                    "txDateTime",
-                    "amt",
-                    "ccy",
-                ],
-            ),
-        ]
-    },
     "SalesResponse": obj(
         {
             "type": string(),
@@ -154,7 +95,7 @@ SCHEMAS: dict[str, Schema] = {
             "amt": {"type": "integer"},
             "additionalAmt": {"type": "integer"},
             "ccy": string(),
-            "lang": string("TC (zh_hk), SC (zh_cn), EN (en)", enum=["TC", "SC", "EN"]),
+            "lang": string("TC (zh_hk), SC (zh_cn), EN (en)", enum=list(LANG_CODES.values())),
             "paymentUrl": string("the hosted payment page", format="uri"),
             "gwRefCode": string(),
             "gwErrorCode": string(),
@@ -166,21 +107,6 @@ SCHEMAS: dict[str, Schema] = {
         },
         ["type", "rrn", "txDateTime", "amt", "ccy", "paymentUrl", "errorCode"],
     ),
-    "QueryRequest": {
-        "allOf": [
-            ref("Signed"),
-            obj(
-                {
-                    "type": string("the type used in online/sales"),
-                    "rrn": ref("Identifier"),
-                    "storeCode": string(minLength=1, **TEXT),
-                    "tillId": string(**TEXT),
-                    "lang": ref("Lang"),
-                },
-                ["type", "rrn", "storeCode"],
-            ),
-        ]
-    },
     "QueryResponse": obj(
         {
             "additionalAmt": {"type": "integer"},
@@ -194,9 +120,9 @@ SCHEMAS: dict[str, Schema] = {
             "gwRefCode": string(),
             "gwRefStatus": string(
                 "01 success, 02 failed, 03 timed out, 04 refunded/cancelled, 05 pending",
-                enum=["01", "02", "03", "04", "05"],
+                enum=sorted(GW_REF_STATUS.values()),
             ),
-            "lang": {"type": "string", "nullable": True, "enum": ["TC", "SC", "EN", None]},
+            "lang": {"type": "string", "nullable": True, "enum": [*LANG_CODES.values(), None]},
             "orgGwRefCode": string(),
             "orgRrn": string(),
             "payDetail": string("masked card (550690xxxxxx0305) or wallet payer id"),
@@ -209,32 +135,6 @@ SCHEMAS: dict[str, Schema] = {
         },
         ["errorCode", "type", "rrn", "txDateTime", "amt", "ccy", "gwRefStatus"],
     ),
-    "SessionCreateRequest": {
-        "allOf": [
-            ref("Signed"),
-            obj(
-                {
-                    "sessionId": ref("Identifier"),
-                    "amt": ref("Amount"),
-                    "webhookUrl": ref("HttpUrl"),
-                    "merchantName": string("default from the merchant's config", **TEXT),
-                    "storeCode": string(**TEXT),
-                    "tillId": string(**TEXT),
-                    "salesMan": string(**TEXT),
-                    "remarks": string(maxLength=1024),
-                    "subject": string(**TEXT),
-                    "bitmap": {
-                        "description": "true: content is a PNG QR data URI; false: the URL",
-                        "oneOf": [
-                            {"type": "boolean"},
-                            {"type": "string", "enum": ["true", "false", "TRUE", "FALSE", ""]},
-                        ],
-                    },
-                },
-                ["sessionId", "amt", "webhookUrl"],
-            ),
-        ]
-    },
     "SessionCreateResponse": obj(
         {
             "errorCode": string(enum=["0"]),
@@ -254,9 +154,6 @@ SCHEMAS: dict[str, Schema] = {
         },
         ["errorCode", "content", "sessionId", "amount"],
     ),
-    "SessionRequest": {
-        "allOf": [ref("Signed"), obj({"sessionId": ref("Identifier")}, ["sessionId"])]
-    },
     "SessionQueryResponse": obj(
         {
             "errorCode": string(enum=["0"]),
@@ -330,7 +227,7 @@ SCHEMAS: dict[str, Schema] = {
     },
     "Policy": obj(
         {
-            "outcome": string(enum=["success", "failed"]),
+            "outcome": string(enum=list(POLICY_OUTCOMES)),
             "afterSeconds": {"type": "number", "minimum": 0, "default": 0},
         },
         ["outcome"],
@@ -342,8 +239,8 @@ SCHEMAS: dict[str, Schema] = {
             "type": string(),
             "amt": {"type": "integer"},
             "ccy": string(),
-            "status": string(enum=["pending", "success", "failed", "timeout", "refunded"]),
-            "gwRefStatus": string(enum=["01", "02", "03", "04", "05"]),
+            "status": string(enum=[s.value for s in TxStatus]),
+            "gwRefStatus": string(enum=sorted(GW_REF_STATUS.values())),
             "storeCode": string(),
             "tillId": string(),
             "salesman": string(),

@@ -5,13 +5,16 @@ WXPAY example. Ids come from the (seedable) IdGenerator.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from mockpms.clock import HONG_KONG
-from mockpms.gateways import Gateway
+from mockpms.gateways import PLACEHOLDER, Gateway
 from mockpms.ids import IdGenerator
+
+PAYER_ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
 
 
 @dataclass(frozen=True)
@@ -30,26 +33,22 @@ def mask_card(number: str) -> str:
     return digits[:6] + "xxxxxx" + digits[-4:]
 
 
-def wallet_payer_id(gateway_type: str, ids: IdGenerator) -> str:
-    """A payer id in the gateway's own shape: WeChat openid, Alipay buyer id, FPS reference."""
-    if gateway_type == "WXPAY":
-        return "o_" + ids.chars(
-            26, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
-        )
-    if gateway_type in ("ALIPAY", "ALIPAYOS"):
-        return "2088" + ids.digits(12)
-    return "FPS" + ids.digits(10)
+def generate(template: str, ids: IdGenerator, now: float) -> str:
+    """Fill a gateway profile's id template: {digits:N} {chars:N} {hex:N} {date} {uuid}."""
 
+    def fill(match: re.Match[str]) -> str:
+        name, size = match.group(1), int(match.group(2) or 0)
+        if name == "digits":
+            return ids.digits(size)
+        if name == "chars":
+            return ids.chars(size, PAYER_ID_CHARS)
+        if name == "hex":
+            return ids.hex(size)
+        if name == "date":
+            return datetime.fromtimestamp(now, HONG_KONG).strftime("%Y%m%d")
+        return ids.uuid()
 
-def gateway_ref_code(gateway_type: str, ids: IdGenerator, now: float) -> str:
-    day = datetime.fromtimestamp(now, HONG_KONG).strftime("%Y%m%d")
-    if gateway_type == "WXPAY":
-        return "42000" + ids.digits(5) + day + ids.digits(10)
-    if gateway_type in ("ALIPAY", "ALIPAYOS"):
-        return day + "2200" + ids.digits(16)
-    if gateway_type == "FPSPAY":
-        return "FRN" + day + ids.hex(12)
-    return ids.uuid()
+    return PLACEHOLDER.sub(fill, template)
 
 
 def success(
@@ -62,7 +61,7 @@ def success(
     card_brand: str | None = None,
     status_desc: str = "支付成功",
 ) -> PaymentResult:
-    """A successful payment through `gateway` (card details only for VMPAY / UNIONPAY)."""
+    """A successful payment through `gateway` (card details only for a card gateway)."""
     trade_time = datetime.fromtimestamp(now, HONG_KONG).strftime("%Y-%m-%d %H:%M:%S")
     details: dict[str, Any] = {
         "total": str(amt),
@@ -77,21 +76,21 @@ def success(
         pay_type = card_brand or gateway.pay_type
         details.update({"cardBrand": pay_type, "maskedCard": pay_detail})
     else:
-        pay_detail = wallet_payer_id(gateway.type, ids)
+        pay_detail = generate(gateway.payer_id, ids, now)
         pay_type = gateway.pay_type
-        details["openid" if gateway.type == "WXPAY" else "payerId"] = pay_detail
+        details[gateway.payer_id_key] = pay_detail
     details.update(
         {
             "gateway": gateway.gateway,
             "tradeTime": trade_time,
-            "bankType": "CMB_CREDIT" if gateway.type == "WXPAY" else pay_type,
+            "bankType": gateway.bank_type or pay_type,
             "statusDesc": status_desc,
         }
     )
     return PaymentResult(
         pay_type=pay_type,
         pay_detail=pay_detail,
-        gw_ref_code=gateway_ref_code(gateway.type, ids, now),
+        gw_ref_code=generate(gateway.ref_code, ids, now),
         gw_error_code="0",
         gw_error_message="SUCCESS",
         details=details,

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockpms.checkout import Checkout
-from mockpms.clock import Clock
 from mockpms.errors import ControlError, PmsError
-from mockpms.lifecycle import Lifecycle
+from mockpms.events import Event, Events, Kind, SessionEvent, TransactionEvent
 from mockpms.models import H5Session, Transaction
 from mockpms.scheduler import Job, Scheduler
+from mockpms.sessions import Sessions
 
 OUTCOMES = ("success", "failed")
 MAX_AFTER = 10 * 365 * 86400.0
@@ -67,16 +67,23 @@ class AutoSettle:
     """Holds the current policy and the settlements it has scheduled."""
 
     def __init__(
-        self, lifecycle: Lifecycle, clock: Clock, scheduler: Scheduler, initial: Policy | None
+        self,
+        checkout: Checkout,
+        sessions: Sessions,
+        scheduler: Scheduler,
+        initial: Policy | None,
+        events: Events,
     ) -> None:
-        self.lifecycle = lifecycle
-        self.clock = clock
+        self.checkout = checkout
+        self.sessions = sessions
+        self.clock = sessions.clock
         self.scheduler = scheduler
         self.initial = initial
         self._lock = threading.Lock()
         self._policy = initial
         self._jobs: set[Job] = set()  # scheduled and not yet run
         self._generation = 0
+        events.subscribe(self.on_event)
 
     @property
     def policy(self) -> Policy | None:
@@ -94,7 +101,14 @@ class AutoSettle:
     def reset(self) -> None:
         self.set(self.initial)
 
-    # ------------------------------------------------------ lifecycle hooks
+    # ------------------------------------------------------ lifecycle events
+
+    def on_event(self, event: Event) -> None:
+        """A new sale, or a session's first scan: settle it later, as the policy says."""
+        if isinstance(event, TransactionEvent) and event.kind is Kind.SALE_CREATED:
+            self.transaction_created(event.transaction)
+        elif isinstance(event, SessionEvent) and event.kind is Kind.SESSION_SCANNED:
+            self.session_scanned(event.session)
 
     def transaction_created(self, txn: Transaction) -> None:
         policy = self._policy
@@ -130,9 +144,9 @@ class AutoSettle:
         # As POST /_mock/transactions/<rrn>/settle does (card types get a test card).
         # A transaction finished first (paid, expired, settled by hand) is left alone.
         with suppress(PmsError):
-            Checkout(self.lifecycle).settle_outcome(txn, outcome)
+            self.checkout.settle_outcome(txn, outcome)
 
     def _pay(self, session: H5Session) -> None:
         # Paid already, cancelled before the scan, or the countdown ran out: left alone.
         with suppress(PmsError):
-            self.lifecycle.pay_session(session, session.wallet or "WXPAY")
+            self.sessions.pay(session, session.wallet)

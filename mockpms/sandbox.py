@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from mockpms.checkout import Checkout
 from mockpms.clock import Clock
 from mockpms.config import Settings
+from mockpms.events import Events
 from mockpms.faults import FaultBook
 from mockpms.gateways import GatewayCatalog
 from mockpms.ids import IdGenerator
@@ -11,32 +13,40 @@ from mockpms.journal import Journal
 from mockpms.lifecycle import Lifecycle
 from mockpms.policy import AutoSettle, Policy
 from mockpms.scheduler import Scheduler
-from mockpms.store import Store
+from mockpms.sessions import Sessions
+from mockpms.store import MemoryStore, Store
 from mockpms.webhooks import WebhookEngine
 
 
 class Sandbox:
+    """The composition root: builds every stateful part and wires them through one event bus.
+
+    The lifecycle (transactions) and sessions (H5) own every state change and emit
+    events; the webhook engine and the auto-settle policy listen to them.
+    """
+
     def __init__(
         self, settings: Settings, store: Store | None = None, clock: Clock | None = None
     ) -> None:
         self.settings = settings
         self.clock = clock or Clock()
-        self.store = store or Store(transaction_cap=settings.transaction_cap)
+        self.store: Store = store or MemoryStore(transaction_cap=settings.transaction_cap)
         self.ids = IdGenerator(settings.seed)
-        self.gateways = GatewayCatalog(settings.gateways)
+        self.gateways = GatewayCatalog(settings.gateways, settings.gateway_definitions)
+        self.events = Events()
         # Jobs on the mock clock (webhook attempts, auto-settlement): one timer thread
         # and a bounded pool, started on first use.
         self.scheduler = Scheduler(self.clock, settings.webhook_workers)
-        self.webhooks = WebhookEngine(settings, self.clock, self.scheduler)
+        self.webhooks = WebhookEngine(settings, self.clock, self.scheduler, self.events)
         self.lifecycle = Lifecycle(
-            settings, self.store, self.clock, self.ids, self.gateways, notifier=self.webhooks
+            settings, self.store, self.clock, self.ids, self.gateways, self.events
         )
+        self.sessions = Sessions(settings, self.lifecycle)
+        self.checkout = Checkout(self.lifecycle)
         self.journal = Journal(settings.journal_cap)
         self.faults = FaultBook()
         initial = Policy.parse(settings.auto_settle) if settings.auto_settle else None
-        self.policy = AutoSettle(self.lifecycle, self.clock, self.scheduler, initial)
-        self.lifecycle.on_sale = self.policy.transaction_created
-        self.lifecycle.on_scan = self.policy.session_scanned
+        self.policy = AutoSettle(self.checkout, self.sessions, self.scheduler, initial, self.events)
         # What /_mock/ready reports: loaded at construction, so an app that exists is
         # ready unless its configuration left it without merchants or gateways.
         self.loaded = {"merchants": len(settings.merchants), "gateways": len(self.gateways.types)}
@@ -54,6 +64,13 @@ class Sandbox:
             self.store.reset()
             self.clock.reset()
             self.ids.reseed(self.settings.seed)
+
+    def advance(self, seconds: float, wait: float) -> tuple[int, int]:
+        """Move mock time forward and run what fell due (see run_due); the one way to
+        advance, for the control API and the dashboard alike. `seconds` is checked by
+        the caller (mockpms.control_input.advance_seconds)."""
+        self.clock.advance(seconds)
+        return self.run_due(wait)
 
     def run_due(self, timeout: float = 60.0) -> tuple[int, int]:
         """Run every job due on the mock clock now and wait for them (see Scheduler.run_due).

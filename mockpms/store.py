@@ -1,17 +1,19 @@
-"""The thread-safe in-memory store of transactions and H5 sessions.
+"""Where transactions and H5 sessions are kept: the Store interface and its in-memory
+implementation.
 
-One re-entrant lock guards everything: a check-then-insert (duplicate rrn) or a
-read-modify-write (settle) happens entirely under it, so concurrent requests
-see each change whole.
+The lifecycle is the only writer. It takes `lock` (re-entrant) around every
+check-then-change (a duplicate rrn, a settle), changes the record, and hands the
+changed record back through `update_transaction`/`update_session`, so a store
+that writes elsewhere (a database) sees every change. Reads return the stored
+records; callers outside the lifecycle treat them as read-only.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from itertools import islice
+from typing import Protocol
 
 from mockpms.errors import PaymentError, PmsError
 from mockpms.models import H5Session, Transaction
@@ -19,7 +21,41 @@ from mockpms.models import H5Session, Transaction
 EVICTION_LOOKAHEAD = 1000
 
 
-class Store:
+class Store(Protocol):
+    """What the lifecycle needs of a store; MemoryStore is the first implementation."""
+
+    lock: threading.RLock
+
+    def add_transaction(self, txn: Transaction) -> None:
+        """Insert; PaymentError (601) when the merchant already used the rrn."""
+
+    def update_transaction(self, txn: Transaction) -> None:
+        """The lifecycle changed this stored transaction: keep the change."""
+
+    def transaction(self, api_key: str, rrn: str) -> Transaction | None: ...
+    def transaction_by_token(self, token: str) -> Transaction | None: ...
+    def transactions(self, api_key: str | None = None) -> list[Transaction]: ...
+    def transactions_with_rrn(self, rrn: str) -> list[Transaction]: ...
+
+    def add_session(self, session: H5Session) -> None:
+        """Insert; PmsError when the merchant already used the sessionId."""
+
+    def update_session(self, session: H5Session) -> None:
+        """The lifecycle changed this stored session: keep the change."""
+
+    def session(self, api_key: str, session_id: str) -> H5Session | None: ...
+    def session_by_token(self, token: str) -> H5Session | None: ...
+    def sessions(self, api_key: str | None = None) -> list[H5Session]: ...
+    def sessions_with_id(self, session_id: str) -> list[H5Session]: ...
+    def counts(self) -> dict[str, int]: ...
+
+    def reset(self) -> None:
+        """Forget every transaction and session."""
+
+
+class MemoryStore:
+    """Dicts under one RLock; the cap evicts the oldest finished records first."""
+
     def __init__(self, transaction_cap: int = 200_000) -> None:
         self.lock = threading.RLock()
         self.transaction_cap = transaction_cap
@@ -27,11 +63,6 @@ class Store:
         self._transactions_by_token: dict[str, Transaction] = {}
         self._sessions: OrderedDict[tuple[str, str], H5Session] = OrderedDict()
         self._sessions_by_token: dict[str, H5Session] = {}
-
-    @contextmanager
-    def locked(self) -> Iterator[None]:
-        with self.lock:
-            yield
 
     # ------------------------------------------------------------ transactions
 
@@ -67,6 +98,9 @@ class Store:
         for key in doomed:
             txn = self._transactions.pop(key)
             self._transactions_by_token.pop(txn.token, None)
+
+    def update_transaction(self, txn: Transaction) -> None:
+        return None  # the stored object is the one the lifecycle changed
 
     def transaction(self, api_key: str, rrn: str) -> Transaction | None:
         with self.lock:
@@ -114,6 +148,9 @@ class Store:
         for key in doomed:
             session = self._sessions.pop(key)
             self._sessions_by_token.pop(session.token, None)
+
+    def update_session(self, session: H5Session) -> None:
+        return None  # the stored object is the one the lifecycle changed
 
     def session(self, api_key: str, session_id: str) -> H5Session | None:
         with self.lock:

@@ -1,26 +1,30 @@
-"""PMS request bodies → typed requests, field by field.
+"""PMS request bodies → typed requests, read through the field-spec table (mockpms.fields).
 
 Each rule failure raises InvalidField naming the field, the rule and the fix.
-Empty strings count as absent for optional fields (the document's H5 example
-sends "tillId": "" and gets the configured default back).
+Empty strings and null count as absent for optional fields (the document's H5
+example sends "tillId": "" and gets the configured default back). The rules'
+patterns and limits come from mockpms.fields, the same table the OpenAPI
+request schemas are emitted from.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from mockpms import fields as spec
 from mockpms.errors import InvalidField
-from mockpms.lifecycle import SaleRequest, SessionRequest
+from mockpms.fields import MAX_AMT, MAX_DIGIT_STRING, MAX_TEXT, Field, RequestSpec
+from mockpms.pms_requests import SaleRequest, SessionRequest
 
-MAX_TEXT = 256
-MAX_AMT = 2**31 - 1  # PMS declares amt as a Java Integer
-ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-TX_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}")
+ID_PATTERN = re.compile(spec.ID_PATTERN)
+AMT_DIGITS = re.compile(spec.AMT_DIGITS)
+TX_DATETIME = re.compile(spec.TX_DATETIME_PATTERN)
+URL = re.compile(spec.URL_PATTERN)
 CONTROL_CHARS = re.compile(r"[\x00-\x1f]")
 SURROGATES = re.compile("[\ud800-\udfff]")  # lone ones: a JSON pair decodes to one character
 UNWANTED = re.compile("[\x00-\x1f\ud800-\udfff]")
@@ -33,7 +37,8 @@ class Body:
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.data = data
 
-    def _missing(self, name: str) -> InvalidField:
+    def missing(self, name: str) -> InvalidField:
+        """The error for an absent mandatory field, with a hint when only its case is off."""
         near = [k for k in self.data if k.lower() == name.lower() and k != name]
         hint = f" (found {near[0]!r}: the field is spelled {name!r})" if near else ""
         return InvalidField(name, f"mandatory field is missing or empty{hint}")
@@ -42,7 +47,7 @@ class Body:
         value = self.data.get(name)
         if value is None or value == "":
             if required:
-                raise self._missing(name)
+                raise self.missing(name)
             return ""
         if not isinstance(value, str):
             raise InvalidField(name, f"must be a JSON string, got {_json_type(value)}")
@@ -64,20 +69,20 @@ class Body:
 
     def identifier(self, name: str) -> str:
         value = self.text(name, required=True)
-        if not ID_PATTERN.fullmatch(value):
+        if len(value) > spec.ID_MAX or not ID_PATTERN.fullmatch(value):
+            if not value.strip("."):
+                raise InvalidField(name, f"must not consist of dots only (got {value!r})")
             raise InvalidField(
                 name,
                 "use 1 to 64 characters of letters, digits, '.', '_', ':' or '-' "
                 f"(got {value[:70]!r})",
             )
-        if not value.strip("."):  # "." and ".." name other paths in every URL they enter
-            raise InvalidField(name, f"must not consist of dots only (got {value!r})")
         return value
 
     def amount(self, name: str = "amt") -> int:
         value = self.data.get(name)
         if value is None or value == "":
-            raise self._missing(name)
+            raise self.missing(name)
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise InvalidField(
                 name,
@@ -85,13 +90,15 @@ class Body:
                 f"got {_json_type(value)} {json.dumps(value)[:40]}",
             )
         if isinstance(value, str):
-            if value.isascii() and value.isdigit() and len(value) > 10:
-                raise InvalidField(name, f"must be at most {MAX_AMT} cents (a Java Integer)")
             if not (value.isascii() and value.isdigit()):
                 raise InvalidField(
                     name,
                     f"must be a positive whole number of cents (e.g. 10 for HKD 0.10), "
                     f"got the string {value[:40]!r}",
+                )
+            if len(value) > MAX_DIGIT_STRING:
+                raise InvalidField(
+                    name, f"a digit string must be at most {MAX_DIGIT_STRING} characters"
                 )
             value = int(value)
         if value <= 0:
@@ -106,6 +113,14 @@ class Body:
             raise InvalidField(name, f"{value!r} is not one of {', '.join(allowed)}")
         return value
 
+    def currency(self, name: str = "ccy") -> str:
+        value = self.text(name, required=True)
+        if value not in spec.CURRENCIES:
+            raise InvalidField(
+                name, f"PMS supports only {', '.join(spec.CURRENCIES)} (got {value!r})"
+            )
+        return value
+
     def lang(self, name: str = "lang") -> str | None:
         value = self.text(name, required=False)
         if not value:
@@ -117,18 +132,18 @@ class Body:
 
     def tx_datetime(self, name: str = "txDateTime") -> str:
         value = self.text(name, required=True)
-        ok = TX_DATETIME.fullmatch(value) is not None
-        if ok:
-            try:
-                datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
-            except ValueError:
-                ok = False
-        if not ok:
+        if TX_DATETIME.fullmatch(value) is None:
             raise InvalidField(
                 name,
                 f"must be formatted yyyy-MM-dd'T'HH:mm:ssZ, e.g. 2021-06-09T13:10:33+0800 "
                 f"(got {value[:40]!r})",
             )
+        try:
+            datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+        except ValueError:
+            raise InvalidField(
+                name, f"must be {spec.TX_DATETIME.beyond_schema} (got {value[:40]!r})"
+            ) from None
         return value
 
     def extend_param(self, name: str = "extendParam") -> str:
@@ -139,35 +154,37 @@ class Body:
                 "must be a JSON object encoded as a string, e.g. "
                 '"{\\"subject\\":\\"Water\\",\\"seller\\":\\"Watsons HK\\"}", not a nested object',
             )
-        text = self.text(name, required=False, max_len=4096)
+        text = self.text(name, required=False, max_len=spec.EXTEND_PARAM.max_len)
         if not text:
             return ""
         try:
             parsed = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # thousands of "[" exhaust the parser's stack
             parsed = None
-        if not isinstance(parsed, dict):
+        if not isinstance(parsed, dict) or any(
+            key in parsed and not isinstance(parsed[key], str) for key in ("subject", "seller")
+        ):
             raise InvalidField(
-                name, 'must be a JSON object string such as {"subject":"Water","seller":"Shop"}'
+                name,
+                f"must be {spec.EXTEND_PARAM.beyond_schema}, such as "
+                '{"subject":"Water","seller":"Shop"}',
             )
-        for key in ("subject", "seller"):
-            if key in parsed and not isinstance(parsed[key], str):
-                raise InvalidField(name, f"{key} inside it must be a string")
         return text
 
     def url(self, name: str, *, required: bool) -> str:
-        value = self.text(name, required=required, max_len=2048)
+        value = self.text(name, required=required, max_len=spec.URL_MAX)
         if not value:
             return ""
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if URL.fullmatch(value) is None:
             raise InvalidField(
-                name, f"must be an http:// or https:// URL with a host (got {value[:60]!r})"
+                name,
+                f"must be an http:// or https:// URL with a host and a port from 0 to 65535, "
+                f"without spaces (got {value[:60]!r})",
             )
         try:
-            parts.port  # noqa: B018  # raises ValueError for a port out of range
+            urlsplit(value)
         except ValueError:
-            raise InvalidField(name, f"has an invalid port (got {value[:60]!r})") from None
+            raise InvalidField(name, f"{spec.URL.beyond_schema} (got {value[:60]!r})") from None
         return value
 
     def flag(self, name: str) -> bool:
@@ -179,7 +196,7 @@ class Body:
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
         raise InvalidField(
-            name, f'must be true or false (boolean or "true"/"false"), got {value!r}'
+            name, f'must be true or false (boolean or "true"/"false"), got {value!r:.40}'
         )
 
 
@@ -197,44 +214,35 @@ def _json_type(value: object) -> str:
     return "null"
 
 
+Reader = Callable[[Body, Field, tuple[str, ...]], Any]
+
+READERS: dict[str, Reader] = {
+    "text": lambda b, f, _: b.text(f.name, required=f.mandatory, max_len=f.rule.max_len),
+    "identifier": lambda b, f, _: b.identifier(f.name),
+    "amount": lambda b, f, _: b.amount(f.name),
+    "choice": lambda b, f, types: b.choice(f.name, f.choices or types, required=f.mandatory),
+    "currency": lambda b, f, _: b.currency(f.name),
+    "lang": lambda b, f, _: b.lang(f.name),
+    "tx_datetime": lambda b, f, _: b.tx_datetime(f.name),
+    "extend_param": lambda b, f, _: b.extend_param(f.name),
+    "url": lambda b, f, _: b.url(f.name, required=f.mandatory),
+    "flag": lambda b, f, _: b.flag(f.name),
+}
+
+
+def read(body: Body, request: RequestSpec, gateway_types: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Every field of `request`, checked in the table's order: {attribute: value}."""
+    return {f.attribute: READERS[f.rule.kind](body, f, gateway_types) for f in request}
+
+
 def sale_request(body: Body, gateway_types: tuple[str, ...]) -> SaleRequest:
-    type_ = body.choice("type", gateway_types)
-    rrn = body.identifier("rrn")
-    return SaleRequest(
-        type=type_,
-        rrn=rrn,
-        store_code=body.text("storeCode", required=True),
-        till_id=body.text("tillId", required=True),
-        salesman=body.text("salesman", required=True),
-        tx_datetime=body.tx_datetime("txDateTime"),
-        amt=body.amount("amt"),
-        ccy=_currency(body),
-        lang=body.lang("lang") or "zh_hk",
-        extend_param=body.extend_param(),
-        return_url=body.url("returnUrl", required=False),
-        webhook_url=body.url("webhookUrl", required=False),
-        remarks=body.text("remarks", required=False),
-        cashier=body.text("cashier", required=False),
-    )
-
-
-def _currency(body: Body) -> str:
-    value = body.text("ccy", required=True)
-    if value != "HKD":
-        raise InvalidField("ccy", f"PMS supports only HKD (got {value!r})")
-    return value
+    values = read(body, spec.SALES, gateway_types)
+    values["lang"] = values["lang"] or "zh_hk"
+    return SaleRequest(**values)
 
 
 def session_request(body: Body) -> SessionRequest:
-    return SessionRequest(
-        session_id=body.identifier("sessionId"),
-        amt=body.amount("amt"),
-        webhook_url=body.url("webhookUrl", required=True),
-        merchant_name=body.text("merchantName", required=False) or None,
-        store_code=body.text("storeCode", required=False) or None,
-        till_id=body.text("tillId", required=False) or None,
-        sales_man=body.text("salesMan", required=False) or None,
-        remarks=body.text("remarks", required=False, max_len=1024),
-        subject=body.text("subject", required=False),
-        bitmap=body.flag("bitmap"),
-    )
+    values = read(body, spec.SESSION_CREATE)
+    for optional in ("merchant_name", "store_code", "till_id", "sales_man"):
+        values[optional] = values[optional] or None
+    return SessionRequest(**values)

@@ -1,7 +1,7 @@
 """Webhook delivery with PMS's retry policy, on the mock clock.
 
-On every successful payment with a webhookUrl the engine (a lifecycle.Notifier)
-POSTs the document's JSON payload to that URL: attempt 1 at once, then every
+On every successful payment with a webhookUrl (the lifecycle's `sale.paid` event)
+the engine POSTs the document's JSON payload to that URL: attempt 1 at once, then every
 `webhook_interval` seconds of mock time, at most `webhook_attempts` in all,
 stopping at the first acknowledgement: HTTP 2xx whose JSON body has errorCode "0".
 
@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from mockpms import __version__
 from mockpms.clock import Clock
 from mockpms.config import Settings
+from mockpms.events import Event, Events, Kind, TransactionEvent, WebhookAttemptEvent
 from mockpms.models import Transaction
 from mockpms.scheduler import Job, Scheduler, real_monotonic
 
@@ -146,10 +147,15 @@ class Outcome:
 
 
 class WebhookEngine:
-    """Schedules, sends and logs webhook attempts; implements lifecycle.Notifier."""
+    """Schedules, sends and logs webhook attempts; listens to the lifecycle's events and
+    emits one `webhook.attempt` event per logged attempt."""
 
-    def __init__(self, settings: Settings, clock: Clock, scheduler: Scheduler) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock, scheduler: Scheduler, events: Events | None = None
+    ) -> None:
         self.settings = settings
+        self.events = events or Events()
+        self.events.subscribe(self.on_event)
         self.clock = clock
         self.scheduler = scheduler
         self._lock = threading.Lock()
@@ -197,7 +203,12 @@ class WebhookEngine:
         if old is not None:
             old.close()
 
-    # ------------------------------------------------------------- Notifier
+    # ------------------------------------------------------------- events
+
+    def on_event(self, event: Event) -> None:
+        """A payment succeeded (online sale or H5): notify its webhookUrl."""
+        if isinstance(event, TransactionEvent) and event.kind is Kind.PAID:
+            self.payment_succeeded(event.transaction)
 
     def payment_succeeded(self, txn: Transaction) -> None:
         """A payment succeeded: schedule attempt 1 for now."""
@@ -337,9 +348,11 @@ class WebhookEngine:
                     next_attempt_at=next_due,
                 )
             )
+            attempt = self._log[-1]
             if next_due is not None:
                 self._schedule(delivery, next_due, generation)
             self._changed.notify_all()
+        self.events.emit(WebhookAttemptEvent(attempt))
 
     def _post(self, url: str, payload: dict[str, Any]) -> Outcome:
         """POST the payload and judge the answer; never raises."""

@@ -5,14 +5,12 @@ Tests drive the mock the way users do: over HTTP with signed requests.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
 from pathlib import Path
@@ -25,9 +23,12 @@ from mockpms.app import create_app
 from mockpms.client import PMSClient
 from mockpms.config import Merchant, Settings
 from mockpms.server import ServerThread
+from mockpms.testing import ACK, Reply, new_rrn, sale_fields, session_fields
+from mockpms.testing import WebhookReceiver as Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
+__all__ = ["ACK", "Receiver", "Reply", "new_rrn", "sale_fields", "session_fields"]
 SHOP_A = Merchant(api_key="shop-a", secret="secret-a", merchant_name="Shop A")
 SHOP_B = Merchant(api_key="shop-b", secret="secret-b", merchant_name="Shop B")
 _rrns = count(1)
@@ -53,49 +54,6 @@ class Live:
 
     def reset(self) -> None:
         assert self.control("POST", "/reset").status_code == 200
-
-
-def new_rrn() -> str:
-    return f"T{os.getpid()}{next(_rrns):06d}"
-
-
-def sale_fields(**overrides: Any) -> dict[str, Any]:
-    """The document's online/sales example, with a fresh rrn."""
-    fields: dict[str, Any] = {
-        "lang": "zh_hk",
-        "storeCode": "WP001",
-        "tillId": "01",
-        "txDateTime": "2021-06-11T16:18:30+0800",
-        "type": "VMPAY",
-        "salesman": "WP9999",
-        "cashier": "WP9999",
-        "amt": 90000,
-        "rrn": new_rrn(),
-        "extendParam": '{"subject":"Long Desc", "seller":"Short Desc"}',
-        "returnUrl": "https://www.xxxx.com/checkout-2/order-paid/648",
-        "ccy": "HKD",
-        "webhookUrl": "https://www.xxx.com/service/order-paid/648",
-    }
-    fields.update(overrides)
-    return fields
-
-
-def session_fields(**overrides: Any) -> dict[str, Any]:
-    """The document's h5Payment/session/create example, with a fresh sessionId."""
-    fields: dict[str, Any] = {
-        "merchantName": "TT test h5 service in pms 09",
-        "sessionId": f"9-{new_rrn()}",
-        "storeCode": "TEST store",
-        "tillId": "",
-        "salesMan": "tt.test",
-        "amt": 10,
-        "remarks": "docNum:S03757845-09",
-        "bitmap": "false",
-        "subject": "T-Shirt-09",
-        "webhookUrl": "https://pms-dev-fps.tech-trans.com/tt-pms-ws/rest",
-    }
-    fields.update(overrides)
-    return fields
 
 
 @pytest.fixture(scope="session")
@@ -227,112 +185,10 @@ def page_text(html: str) -> str:
 # ---------------------------------------------------------------- webhook receiver
 
 
-@dataclass(frozen=True)
-class Reply:
-    """How the receiver answers one webhook POST."""
-
-    status: int = 200
-    body: str = '{"errorCode": "0"}'
-    delay: float = 0.0  # seconds to sit on the request before answering (a slow receiver)
-    content_type: str = "application/json"
-
-
-ACK = Reply()
-
-
-@dataclass(frozen=True)
-class Received:
-    """One POST the receiver got."""
-
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        return None  # a client that gave up (timeout) is expected here, not an error
-
-
-class Receiver:
-    """A merchant's webhook endpoint on 127.0.0.1: records every POST and answers from
-    a script (`respond(Reply(500), Reply(500), ACK)`), then with `default`.
-
-    wait_for(n) blocks on a condition until n requests arrived, with a timeout.
-    """
-
-    def __init__(self) -> None:
-        self.requests: list[Received] = []
-        self.default = ACK
-        self._script: list[Reply] = []
-        self._arrived = threading.Condition()
-        self._stopping = threading.Event()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()  # answer in one go, not 40 ms later (Nagle + delayed ACK)
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                received = Received(self.path, dict(self.headers.items()), self.rfile.read(length))
-                with receiver._arrived:
-                    reply = receiver._script.pop(0) if receiver._script else receiver.default
-                    receiver.requests.append(received)
-                    receiver._arrived.notify_all()
-                if reply.delay and receiver._stopping.wait(reply.delay):
-                    return
-                data = reply.body.encode("utf-8")
-                self.send_response(reply.status)
-                self.send_header("Content-Type", reply.content_type)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return None
-
-        self._server = _QuietServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/webhook"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    def respond(self, *replies: Reply) -> None:
-        """Answer the next requests with these replies, in order; `default` after them."""
-        with self._arrived:
-            self._script.extend(replies)
-
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
-        """The first `count` requests, once they arrived; fails the test after `timeout`."""
-        with self._arrived:
-            arrived = self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
-            if not arrived:
-                raise AssertionError(
-                    f"the receiver got {len(self.requests)} request(s), expected {count} "
-                    f"within {timeout} s"
-                )
-            return list(self.requests[:count])
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    """A fresh webhook receiver on 127.0.0.1; acknowledges unless told otherwise."""
+    """A fresh webhook receiver on 127.0.0.1 (the one mockpms ships); acknowledges unless
+    told otherwise."""
     found = Receiver()
     yield found
     found.stop()
@@ -421,7 +277,6 @@ class ReturnReceiver:
 
     def __init__(self) -> None:
         import queue
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         self.visits: queue.Queue[str] = queue.Queue()
         visits = self.visits

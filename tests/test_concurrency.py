@@ -140,7 +140,7 @@ def test_fifty_threads_of_sales_and_h5_keep_every_invariant(
     received = receiver.wait_for(len(paid), timeout=30)
     for txn in paid:
         assert len(box.webhooks.deliveries(rrn=txn.rrn)) == 1, txn.rrn
-    assert sorted(r.json()["rrn"] for r in received) == sorted(t.rrn for t in paid)
+    assert sorted(r.json["rrn"] for r in received) == sorted(t.rrn for t in paid)
     for txn in transactions:
         if txn.status is not TxStatus.SUCCESS:
             assert box.webhooks.deliveries(rrn=txn.rrn) == []

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from mockpms.client import ControlCallError, ControlClient, PMSClient, PMSResponseError
-from mockpms.pytest_plugin import WebhookReceiver
+from mockpms.testing import WebhookReceiver
 from tests.conftest import Live, sale_fields, session_fields
 
 

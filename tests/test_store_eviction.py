@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mockpms.models import H5Session, Transaction, TxStatus
-from mockpms.store import Store
+from mockpms.store import MemoryStore as Store
 
 
 def txn(rrn: str, created: float, status: TxStatus = TxStatus.PENDING) -> Transaction:

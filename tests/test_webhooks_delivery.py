@@ -70,7 +70,7 @@ def test_acknowledged_on_attempt_1_with_the_documents_payload(
     advance(live, 0)
 
     (request,) = receiver.wait_for(1)
-    payload = request.json()
+    payload = request.json
     assert set(payload) == DOCUMENT_FIELDS
     query = live.client.query(type="VMPAY", rrn=rrn, storeCode="WP001")
     assert payload["rrn"] == rrn
@@ -124,7 +124,7 @@ def test_acknowledged_on_attempt_3_after_two_500s_at_0_300_600(
 
     advance(live, 3600)
     assert len(receiver.requests) == 3
-    assert [r.json() for r in receiver.requests] == [logged[0]["payload"]] * 3
+    assert [r.json for r in receiver.requests] == [logged[0]["payload"]] * 3
 
 
 def test_never_acknowledged_means_exactly_5_attempts_then_none(
@@ -253,7 +253,7 @@ def test_h5_payment_webhook_adds_the_session_id(live: Live, receiver: Receiver) 
     advance(live, 0)
 
     (request,) = receiver.wait_for(1)
-    payload = request.json()
+    payload = request.json
     assert set(payload) == DOCUMENT_FIELDS | {"sessionId"}
     assert payload["sessionId"] == fields["sessionId"]
     assert payload["rrn"] == rrn

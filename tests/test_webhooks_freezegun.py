@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 from freezegun import freeze_time
 
 from mockpms.config import Settings
-from mockpms.lifecycle import SaleRequest
 from mockpms.models import TxStatus
+from mockpms.pms_requests import SaleRequest
 from mockpms.sandbox import Sandbox
 from tests.conftest import SHOP_A, Receiver, Reply
 

@@ -12,8 +12,8 @@ import time
 from typing import Any
 
 from mockpms.client import PMSClient
-from mockpms.lifecycle import SaleRequest
 from mockpms.models import TxStatus
+from mockpms.pms_requests import SaleRequest
 from tests.conftest import SHOP_A, Live, Receiver, SilentReceiver
 
 PAYMENTS = 2000
@@ -90,7 +90,7 @@ def test_a_hung_receiver_does_not_hold_up_deliveries_to_others(
     healthy = pay(mock, "HEALTHY0001", receiver.url)
 
     (request,) = receiver.wait_for(1, timeout=10)
-    assert request.json()["rrn"] == healthy
+    assert request.json["rrn"] == healthy
     (logged,) = mock.sandbox.webhooks.wait_for_attempts(1, rrn=healthy, timeout=10)
     assert logged.acknowledged
     assert mock.sandbox.scheduler.pending() > 30, "the hung receiver's backlog is still queued"

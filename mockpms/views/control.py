@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
 
 from mockpms import __version__
-from mockpms.app import sandbox
 from mockpms.errors import ControlError
+from mockpms.views._web import decode_json, sandbox
 
 bp = Blueprint("control", __name__, url_prefix="/_mock")
 
@@ -58,16 +57,20 @@ def control_body() -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        data = decode_json(raw)
+    except ValueError:  # UnicodeDecodeError is one
         raise ControlError("the body must be a JSON object (or empty)") from None
     if not isinstance(data, dict):
         raise ControlError("the body must be a JSON object (or empty)")
     return data
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(name)
+def api_key_of(body: dict[str, Any]) -> str | None:
+    """The `apiKey` that picks a record two merchants share: body field, else ?apiKey=."""
+    value = body.get("apiKey", request.args.get("apiKey"))
+    if value is not None and not isinstance(value, str):
+        raise ControlError("apiKey: must be a string")
+    return value or None
 
 
 def one_record(

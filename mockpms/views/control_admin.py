@@ -13,11 +13,12 @@ from typing import Any
 from flask import Blueprint, jsonify, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from mockpms.app import sandbox
+from mockpms.endpoints import NAMES as PMS_ENDPOINTS
 from mockpms.errors import ControlError
-from mockpms.faults import PMS_ENDPOINTS, parse_fault
+from mockpms.faults import parse_fault
 from mockpms.openapi import openapi_spec
 from mockpms.policy import Policy
+from mockpms.views._web import sandbox
 from mockpms.views.control import control_body
 
 bp = Blueprint("control_admin", __name__, url_prefix="/_mock")
@@ -127,7 +128,8 @@ def set_seed() -> Any:
 
 @bp.get("/openapi.json")
 def openapi() -> Any:
-    return jsonify(openapi_spec())
+    gateways = sandbox().gateways
+    return jsonify(openapi_spec(gateways.types, gateways.h5_types))
 
 
 # -------------------------------------------------------------- admin token

@@ -11,22 +11,21 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from mockpms.app import base_url, sandbox
 from mockpms.errors import ControlError
-from mockpms.lifecycle import H5_WALLETS, SessionClosed
 from mockpms.models import H5Session
-from mockpms.sandbox import Sandbox
+from mockpms.sessions import SessionClosed
 from mockpms.urls import h5_url
-from mockpms.views.control import control_body, one_record
+from mockpms.views._web import base_url, sandbox
+from mockpms.views.control import api_key_of, control_body, one_record
 
 bp = Blueprint("control_sessions", __name__, url_prefix="/_mock")
 
 STATUSES = ("0", "1", "2")
 
 
-def session_json(box: Sandbox, session: H5Session) -> dict[str, Any]:
+def session_json(session: H5Session) -> dict[str, Any]:
     """The session's state plus the URL its QR code encodes (what a wallet opens)."""
-    answer = session.to_control_json(box.clock.now(), box.settings.h5_countdown)
+    answer = dict(sandbox().sessions.control_json(session))
     answer["url"] = h5_url(base_url(), session.token)
     return answer
 
@@ -34,13 +33,11 @@ def session_json(box: Sandbox, session: H5Session) -> dict[str, Any]:
 @bp.get("/sessions")
 def list_sessions() -> Any:
     """Every session, oldest first; `?apiKey=` and `?status=0|1|2` narrow the list."""
-    box = sandbox()
     api_key = request.args.get("apiKey") or None
     status = request.args.get("status") or None
     if status is not None and status not in STATUSES:
         raise ControlError(f"status: {status[:20]!r} is not one of 0, 1, 2")
-    with box.store.lock:
-        items = [session_json(box, s) for s in box.store.sessions(api_key)]
+    items = [session_json(s) for s in sandbox().sessions.all(api_key)]
     if status is not None:
         items = [item for item in items if item["status"] == status]
     return jsonify({"sessions": items})
@@ -48,71 +45,57 @@ def list_sessions() -> Any:
 
 @bp.get("/sessions/<session_id>")
 def get_session(session_id: str) -> Any:
-    box = sandbox()
-    with box.store.lock:
-        session = _find(box, session_id, request.args.get("apiKey"))
-        return jsonify(session_json(box, session))
+    return jsonify(session_json(_find(session_id, request.args.get("apiKey"))))
 
 
 @bp.post("/sessions/<session_id>/scan")
 def scan_session(session_id: str) -> Any:
     """As if the QR code was opened in the wallet; starts the countdown once."""
-    box = sandbox()
     body = control_body()
-    wallet = _wallet(body)
-    with box.store.lock:
-        session = _find(box, session_id, _api_key(body))
-        box.lifecycle.scan(session, wallet)
-        if not box.lifecycle.session_payable(session):
-            raise ControlError(
-                f"session {session_id!r} is expired or paid: "
-                f"{box.lifecycle.closed_reason(session)}",
-                status=409,
-            )
-        return jsonify(session_json(box, session))
+    wallet = wallet_of(body)
+    sessions = sandbox().sessions
+    session = sessions.scan(_find(session_id, api_key_of(body)), wallet)
+    if not sessions.payable(session):
+        raise ControlError(
+            f"session {session_id!r} is expired or paid: {sessions.closed_reason(session)}",
+            status=409,
+        )
+    return jsonify(session_json(session))
 
 
 @bp.post("/sessions/<session_id>/pay")
 def pay_session(session_id: str) -> Any:
     """As if the payer paid in the wallet; the answer carries the new transaction."""
-    box = sandbox()
     body = control_body()
-    wallet = _wallet(body)
-    with box.store.lock:
-        session = _find(box, session_id, _api_key(body))
+    wallet = wallet_of(body)
+    session = _find(session_id, api_key_of(body))
     try:
-        txn = box.lifecycle.pay_session(session, wallet)
+        txn = sandbox().sessions.pay(session, wallet)
     except SessionClosed as error:
         raise ControlError(error.message, status=409) from None
-    with box.store.lock:
-        answer = session_json(box, session)
-        answer["transaction"] = txn.to_control_json()
+    answer = session_json(session)
+    answer["transaction"] = txn.to_control_json()
     return jsonify(answer)
 
 
-def _api_key(body: dict[str, Any]) -> str | None:
-    value = body.get("apiKey", request.args.get("apiKey"))
-    if value is not None and not isinstance(value, str):
-        raise ControlError("apiKey: must be a string")
-    return value or None
-
-
-def _wallet(body: dict[str, Any]) -> str | None:
+def wallet_of(body: dict[str, Any]) -> str | None:
+    """The `wallet` a scan or pay names: one of the H5 gateways, or None for the default."""
     value = body.get("wallet")
     if value is None or value == "":
         return None
-    if value not in H5_WALLETS:
-        raise ControlError(f"wallet: must be one of {', '.join(H5_WALLETS)} (got {value!r:.40})")
-    assert isinstance(value, str)
+    h5_types = sandbox().gateways.h5_types
+    if not isinstance(value, str) or value not in h5_types:
+        raise ControlError(f"wallet: must be one of {', '.join(h5_types)} (got {value!r:.40})")
     return value
 
 
-def _find(box: Sandbox, session_id: str, api_key: str | None) -> H5Session:
+def _find(session_id: str, api_key: str | None) -> H5Session:
     """The session with this id; a sessionId two merchants used needs `apiKey`."""
+    sessions = sandbox().sessions
     return one_record(
         f"H5 session {session_id!r}",
         api_key,
-        lambda key: box.store.session(key, session_id),
-        lambda: box.store.sessions_with_id(session_id),
+        lambda key: sessions.session(key, session_id),
+        lambda: sessions.with_id(session_id),
         lambda session: session.api_key,
     )

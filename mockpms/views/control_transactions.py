@@ -16,19 +16,18 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from mockpms.app import sandbox
-from mockpms.checkout import OUTCOMES, Checkout
+from mockpms.checkout import OUTCOMES
 from mockpms.errors import ControlError
 from mockpms.lifecycle import InvalidTransition
 from mockpms.models import Transaction, TxStatus
-from mockpms.views.control import control_body, one_record
+from mockpms.views._web import sandbox
+from mockpms.views.control import api_key_of, control_body, one_record
 
 bp = Blueprint("control_transactions", __name__, url_prefix="/_mock")
 
 
 @bp.get("/transactions")
 def list_transactions() -> Any:
-    box = sandbox()
     api_key = request.args.get("apiKey") or None
     status = request.args.get("status") or None
     statuses = {s.value for s in TxStatus} | {s.gw_ref_status for s in TxStatus}
@@ -37,22 +36,17 @@ def list_transactions() -> Any:
             f"status: {status[:40]!r} is not one of {', '.join(s.value for s in TxStatus)} "
             f"(or a gwRefStatus 01..05)"
         )
-    found = []
-    with box.store.lock:
-        for txn in box.store.transactions(api_key):
-            box.lifecycle.refresh(txn)
-            if status in (None, txn.status.value, txn.gw_ref_status):
-                found.append(txn.to_control_json())
+    found = [
+        txn.to_control_json()
+        for txn in sandbox().lifecycle.transactions(api_key)
+        if status in (None, txn.status.value, txn.gw_ref_status)
+    ]
     return jsonify({"transactions": found, "count": len(found)})
 
 
 @bp.get("/transactions/<rrn>")
 def get_transaction(rrn: str) -> Any:
-    box = sandbox()
-    with box.store.lock:
-        txn = _one(rrn, request.args.get("apiKey"))
-        box.lifecycle.refresh(txn)
-        return jsonify(txn.to_control_json())
+    return jsonify(_one(rrn, request.args.get("apiKey")).to_control_json())
 
 
 @bp.post("/transactions/<rrn>/settle")
@@ -63,34 +57,28 @@ def settle(rrn: str) -> Any:
         raise ControlError(
             f"outcome: must be one of {', '.join(OUTCOMES)} (got {str(outcome)[:40]!r})"
         )
-    api_key = body.get("apiKey", request.args.get("apiKey"))
-    if api_key is not None and not isinstance(api_key, str):
-        raise ControlError("apiKey: must be a string")
-    box = sandbox()
-    with box.store.lock:
-        txn = _one(rrn, api_key)
-        before = box.lifecycle.refresh(txn).status
+    txn = _one(rrn, api_key_of(body))
+    before = txn.status
     try:  # settle is atomic on its own and tells the webhook engine outside the lock
-        Checkout(box.lifecycle).settle_outcome(txn, outcome)
+        sandbox().checkout.settle_outcome(txn, outcome)
     except InvalidTransition as error:
         raise ControlError(
             f"{error.message}; only pending transactions can be settled, and only a "
             f"successful one can become refunded",
             status=409,
         ) from None
-    with box.store.lock:
-        answer = txn.to_control_json()
+    answer = txn.to_control_json()
     answer["previousStatus"] = before.value
     return jsonify(answer)
 
 
 def _one(rrn: str, api_key: str | None) -> Transaction:
     """The transaction with this rrn; apiKey picks one when two merchants used the rrn."""
-    store = sandbox().store
+    lifecycle = sandbox().lifecycle
     return one_record(
         f"transaction with rrn {rrn!r}",
         api_key,
-        lambda key: store.transaction(key, rrn),
-        lambda: store.transactions_with_rrn(rrn),
+        lambda key: lifecycle.transaction(key, rrn),
+        lambda: lifecycle.transactions_with_rrn(rrn),
         lambda txn: txn.api_key,
     )

@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
 
-from mockpms.app import sandbox
 from mockpms.errors import ControlError
 from mockpms.sandbox import Sandbox
+from mockpms.views._web import sandbox
 from mockpms.views.control import control_body
 from mockpms.webhooks import iso_time
 
@@ -48,21 +48,28 @@ def advance() -> Any:
     body = control_body()
     if "seconds" not in body:
         raise ControlError('give the seconds to advance, e.g. {"seconds": 300}')
-    seconds = body["seconds"]
+    box = sandbox()
+    value = advance_seconds(body["seconds"], box.clock.now())
+    ran, still_running = box.advance(value, ADVANCE_WAIT)
+    return jsonify(_clock_json(box, advanced=value, ran=ran, stillRunning=still_running))
+
+
+def advance_seconds(seconds: Any, now: float) -> float:
+    """A clock advance's seconds, checked: a number >= 0 that keeps mock time printable.
+
+    The one check for the control API and the dashboard's advance form.
+    """
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-        raise ControlError(f"seconds must be a number, e.g. 300 (got {seconds!r:.40})")
+        raise ControlError(f"seconds: must be a number, e.g. 300 (got {seconds!r:.40})")
     try:
         value = float(seconds)
     except OverflowError:
         value = math.inf
     if math.isnan(value) or value < 0:
-        raise ControlError("seconds must be a number >= 0: mock time never goes back")
-    box = sandbox()
-    if box.clock.now() + value > LATEST_MOCK_TIME:
-        raise ControlError("seconds is too large: mock time would pass the year 8000")
-    box.clock.advance(value)
-    ran, still_running = box.run_due(ADVANCE_WAIT)
-    return jsonify(_clock_json(box, advanced=value, ran=ran, stillRunning=still_running))
+        raise ControlError("seconds: must be a number >= 0: mock time never goes back")
+    if now + value > LATEST_MOCK_TIME:
+        raise ControlError("seconds: too large: mock time would pass the year 8000")
+    return value
 
 
 @bp.get("/webhooks")

@@ -4,7 +4,9 @@ GET renders the page; the first GET is the scan and starts the countdown (any
 browser, CONTRACT 9). POST is the payer pressing 付款. The countdown is the
 server's: the page shows the seconds left at render time, a static script only
 ticks them down, and a POST after the end is refused here whatever the page
-showed. Text is Simplified Chinese, as in the document's screenshots.
+showed. Text is Simplified Chinese, as in the document's screenshots. Which
+wallets exist, and the in-app browser that marks each, come from the gateway
+profiles (h5 = true).
 """
 
 from __future__ import annotations
@@ -13,87 +15,71 @@ from typing import Any
 
 from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
 
-from mockpms.app import sandbox
-from mockpms.lifecycle import H5_WALLETS, SessionClosed
+from mockpms.i18n import format_amount
 from mockpms.models import H5Session
 from mockpms.sandbox import Sandbox
+from mockpms.sessions import SessionClosed
 from mockpms.urls import H5_PAGE
+from mockpms.views._web import sandbox, secure_page
 
 bp = Blueprint("h5", __name__, url_prefix=H5_PAGE)
-
-# The in-app browsers of the two wallets, as their User-Agents name themselves.
-USER_AGENT_WALLETS = (("MicroMessenger", "WXPAY"), ("AlipayClient", "ALIPAY"))
-WALLET_NAMES = {"WXPAY": "微信支付", "ALIPAY": "支付宝"}
-
-# Scripts and styles come only from our own /static; no inline code at all.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
+NAMES_LANG = "zh_cn"  # the H5 page's language, as in the document's screenshots
 
 
-def wallet_of(user_agent: str) -> str | None:
-    """WXPAY inside WeChat, ALIPAY inside Alipay, None for any other browser."""
-    for marker, wallet in USER_AGENT_WALLETS:
-        if marker in user_agent:
-            return wallet
-    return None
+def wallet_of(box: Sandbox, user_agent: str) -> str | None:
+    """The H5 wallet whose in-app browser this is (WeChat, Alipay...), else None."""
+    found = box.gateways.h5_wallet_of(user_agent)
+    return None if found is None else found.type
 
 
-def format_amount(amt: int) -> str:
-    """Cents as PMS's pages show them: 10 → "0.10"."""
-    return f"{amt // 100}.{amt % 100:02d}"
-
-
-def _chosen_wallet(value: str | None) -> str | None:
-    return value if value in H5_WALLETS else None
-
-
-def _page_wallet() -> str | None:
+def _page_wallet(box: Sandbox) -> str | None:
     """The wallet this request pays with: the User-Agent's, else the chooser's choice."""
     chosen = request.form.get("wallet") if request.method == "POST" else request.args.get("wallet")
-    return wallet_of(request.user_agent.string) or _chosen_wallet(chosen)
+    return wallet_of(box, request.user_agent.string) or (
+        chosen if chosen in box.gateways.h5_types else None
+    )
+
+
+def _wallet_names(box: Sandbox) -> dict[str, str]:
+    return {g.type: g.name_in(NAMES_LANG) for g in box.gateways.h5}
 
 
 @bp.after_request
 def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["Cache-Control"] = "no-store"  # the countdown is never stale
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    # the countdown is never stale (no-store); the page URL is the payer's capability
+    return secure_page(response, referrer="no-referrer")
 
 
 @bp.route("/<token>", methods=["GET", "POST"])
 def page(token: str) -> Any:
     box = sandbox()
-    session = box.store.session_by_token(token)
+    session = box.sessions.by_token(token)
     if session is None:
         return _missing()
-    wallet = _page_wallet()
+    wallet = _page_wallet(box)
     if request.method == "POST":
         return _pay(box, session, wallet)
-    with box.store.lock:
-        if request.method == "GET":  # a HEAD (link preview) is no scan
-            box.lifecycle.scan(session, wallet)
-        if not box.lifecycle.session_payable(session):
-            return _closed(box, session)
-        seconds = box.lifecycle.seconds_left(session)
+    if request.method == "GET":  # a HEAD (link preview) is no scan
+        box.sessions.scan(session, wallet)
+    if not box.sessions.payable(session):
+        return _closed(box, session)
+    seconds = box.sessions.seconds_left(session)
     left = int(-(-(seconds or 0) // 1)) if seconds is not None else None
     template = "h5/page.html" if wallet else "h5/chooser.html"
+    names = _wallet_names(box)
     return render_template(
         template,
         **_view(session),
         wallet=wallet,
-        wallet_name=WALLET_NAMES.get(wallet or "", ""),
-        wallets=WALLET_NAMES,
+        wallet_name=names.get(wallet or "", ""),
+        wallets=names,
         seconds_left=left,
     )
 
 
 def _pay(box: Sandbox, session: H5Session, wallet: str | None) -> Any:
     try:
-        box.lifecycle.pay_session(session, wallet)
+        box.sessions.pay(session, wallet)
     except SessionClosed:
         return _closed(box, session, status=409)
     return redirect(url_for("h5.result", token=session.token), code=303)
@@ -103,17 +89,17 @@ def _pay(box: Sandbox, session: H5Session, wallet: str | None) -> Any:
 def result(token: str) -> Any:
     """The payer's receipt after paying; without a payment, back to the page."""
     box = sandbox()
-    session = box.store.session_by_token(token)
+    session = box.sessions.by_token(token)
     if session is None:
         return _missing()
-    txn = box.store.transaction(session.api_key, session.paid_rrn) if session.paid_rrn else None
+    txn = box.sessions.paid_transaction(session)
     if txn is None:
         return redirect(url_for("h5.page", token=token), code=303)
     return render_template(
         "h5/result.html",
         **_view(session),
         wallet=txn.type,
-        wallet_name=WALLET_NAMES.get(txn.type, txn.type),
+        wallet_name=box.gateways.profile(txn.type).name_in(NAMES_LANG),
         rrn=txn.rrn,
         tx_datetime=txn.tx_datetime,
     )
@@ -125,7 +111,7 @@ def _view(session: H5Session) -> dict[str, Any]:
         "sales_man": session.sales_man,
         "store_code": session.store_code,
         "till_id": session.till_id,
-        "amount": format_amount(session.amt),
+        "amount": format_amount(session.amt, ccy=""),
         "remarks": session.remarks,
     }
 
@@ -135,8 +121,8 @@ def _closed(box: Sandbox, session: H5Session, status: int = 200) -> Response:
     body = render_template(
         "h5/closed.html",
         merchant_name=session.merchant_name,
-        wallet=wallet_of(request.user_agent.string),
-        reason=box.lifecycle.closed_reason(session),
+        wallet=wallet_of(box, request.user_agent.string),
+        reason=box.sessions.closed_reason(session),
     )
     return make_response(body, status)
 

@@ -11,26 +11,14 @@ with the result, or back to the page, which then shows the result.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import re
-import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    current_app,
-    make_response,
-    redirect,
-    render_template,
-    request,
-)
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, make_response, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from mockpms import cards
-from mockpms.app import base_url, sandbox
 from mockpms.cards import CardError
 from mockpms.checkout import CardForm, Checkout, WalletAction, return_url_with_result
 from mockpms.i18n import DEFAULT_LANG, Texts, format_amount, texts
@@ -38,11 +26,12 @@ from mockpms.lifecycle import InvalidTransition
 from mockpms.models import Transaction, TxStatus
 from mockpms.qr import qr_data_uri
 from mockpms.urls import PAYMENT_PAGE
+from mockpms.views._web import base_url, form_token_ok, sandbox, secure_page
+from mockpms.views._web import form_token as _form_token
 
 bp = Blueprint("pages", __name__)
 
 WALLET_PAGE = PAYMENT_PAGE + "/wallet"
-KEY_CONFIG = "MOCKPMS_PAGE_KEY"
 # A desktop wallet page reloads itself this often, as PMS's page polls, so a
 # payment confirmed on the phone that scanned the QR code moves the desktop on.
 POLL_SECONDS = 10
@@ -52,12 +41,6 @@ _MOBILE = re.compile(
     re.IGNORECASE,
 )
 _CSP_HOST = re.compile(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
-
-
-@bp.record_once
-def _page_key(state: BlueprintSetupState) -> None:
-    """A secret per app for the forms' tokens; a restart invalidates open pages' forms."""
-    state.app.config.setdefault(KEY_CONFIG, secrets.token_bytes(32))
 
 
 # ------------------------------------------------------------------ routes
@@ -143,11 +126,10 @@ def _transaction() -> tuple[Transaction, Checkout] | None:
     if not _TOKEN.fullmatch(token):
         return None
     box = sandbox()
-    txn = box.store.transaction_by_token(token.upper())
+    txn = box.lifecycle.transaction_by_token(token.upper())
     if txn is None:
         return None
-    box.lifecycle.refresh(txn)
-    return txn, Checkout(box.lifecycle)
+    return txn, box.checkout
 
 
 def _finished(txn: Transaction, checkout: Checkout) -> bool:
@@ -200,15 +182,13 @@ def is_mobile(user_agent: str) -> bool:
 
 
 def form_token(txn: Transaction) -> str:
-    """The token every form of this transaction's pages carries (HMAC of its page token)."""
-    key: bytes = current_app.config[KEY_CONFIG]
-    return hmac.new(key, b"pms-page:" + txn.token.encode(), hashlib.sha256).hexdigest()
+    """The token every form of this transaction's pages carries (bound to its page token)."""
+    return _form_token("pms-page:" + txn.token)
 
 
 def _genuine_post(txn: Transaction) -> bool:
     """Sent by a form of this transaction's own page, not by another site."""
-    sent = request.form.get("csrf", "")
-    if not hmac.compare_digest(sent.encode(), form_token(txn).encode()):
+    if not form_token_ok("pms-page:" + txn.token):
         return False
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None and site not in ("same-origin", "none"):
@@ -238,11 +218,11 @@ def _render_payment(
         "seconds_left": max(0, int(txn.expires_at - box.clock.now())),
         "poll_url": f"{PAYMENT_PAGE}?value={txn.token}&poll=1",
     }
+    sandbox().lifecycle.page_opened(txn, mobile=mobile, lang=txn.lang)
     if gateway.is_card:
-        accepted = cards.BRANDS_BY_TYPE.get(txn.type, ())
         extra.update(
-            test_cards=cards.cards_for(txn.type),
-            accepted=" / ".join(accepted),
+            test_cards=cards.cards_for(gateway.brands),
+            accepted=" / ".join(gateway.brands),
             error=error,
             error_text=texts(txn.lang).t(error.reason, **error.params) if error else "",
             kept=_kept_fields() if error else {},
@@ -281,7 +261,7 @@ def _page(
         t=t,
         txn=txn,
         gateway=gateway,
-        wallet=gateway.lang_desc.get(t.lang, gateway.desc),
+        wallet=gateway.name_in(t.lang),
         amount=format_amount(txn.amt, txn.ccy),
         seller=txn.seller,
         subject=txn.subject,
@@ -327,15 +307,7 @@ def _secure(response: Response, return_url: str | None) -> Response:
     form_action = "'self'"
     if return_url:
         form_action += " " + _csp_source(return_url)
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
-    )
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    return response
+    return secure_page(response, form_action=form_action)
 
 
 def _csp_source(url: str) -> str:

@@ -1,30 +1,35 @@
-"""The six PMS endpoints, under the three path prefixes the document uses."""
+"""The PMS endpoints (mockpms.endpoints), under the three path prefixes the document uses.
+
+Each handler parses through the field-spec table, calls the domain once and
+returns the answer; errors are raised as typed PmsError/HttpError and rendered
+by the app's one handler (views._web.render_error). Authentication, faults and
+the journal are the same for every endpoint and live in `_view` and `_journal`.
+"""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Request, Response, jsonify, request
+from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from mockpms.app import base_url, sandbox
+from mockpms import endpoints
 from mockpms.config import Merchant
 from mockpms.drop import ENVIRON_KEY as DROP_KEY
 from mockpms.drop import drop_connection
-from mockpms.errors import AuthError, HttpError, InvalidField, PmsError
+from mockpms.errors import AuthError, HttpError, InvalidField
 from mockpms.faults import Fault
 from mockpms.journal import BODY_LIMIT, redact
 from mockpms.qr import qr_data_uri
 from mockpms.sandbox import Sandbox
 from mockpms.signing import verify
 from mockpms.urls import h5_url, payment_url
-from mockpms.validation import Body, sale_request, session_request
+from mockpms.validation import Body, read, sale_request, session_request
+from mockpms.views._web import base_url, decode_json, pms_answer, sandbox
 
-PREFIXES = ("/tt-pms-ws/rest", "/tt-pms-ws", "")
 SALES_MESSAGES = {"zh_hk": "成功", "zh_cn": "成功", "en": "success"}
 
 
@@ -41,7 +46,7 @@ Handler = Callable[[Call], dict[str, Any]]
 
 
 def online_gateway(call: Call) -> dict[str, Any]:
-    lang = call.body.lang() or "zh_hk"
+    lang = read(call.body, endpoints.GATEWAY.request)["lang"] or "zh_hk"
     return {
         "extendParam": "",
         "gateways": [g.to_pms_json(lang) for g in call.sandbox.gateways],
@@ -57,69 +62,39 @@ def online_sales(call: Call) -> dict[str, Any]:
 
 
 def online_query(call: Call) -> dict[str, Any]:
-    body = call.body
-    type_ = body.choice("type", call.sandbox.gateways.types)
-    rrn = body.identifier("rrn")
-    store_code = body.text("storeCode", required=True)
-    body.text("tillId", required=False)
-    lang = body.lang()
-    txn = call.sandbox.lifecycle.find_transaction(call.merchant, rrn, type_, store_code)
-    return txn.to_query_json(lang)
+    query = read(call.body, endpoints.QUERY.request, call.sandbox.gateways.types)
+    txn = call.sandbox.lifecycle.find_transaction(
+        call.merchant, query["rrn"], query["type"], query["store_code"]
+    )
+    return txn.to_query_json(query["lang"])
 
 
 def session_create(call: Call) -> dict[str, Any]:
-    session = call.sandbox.lifecycle.create_session(call.merchant, session_request(call.body))
+    session = call.sandbox.sessions.create(call.merchant, session_request(call.body))
     url = h5_url(base_url(), session.token)
     return session.to_create_json(qr_data_uri(url) if session.bitmap else url)
 
 
 def session_query(call: Call) -> dict[str, Any]:
-    lifecycle = call.sandbox.lifecycle
-    session = lifecycle.find_session(call.merchant, call.body.identifier("sessionId"))
-    with call.sandbox.store.lock:
-        status = lifecycle.session_status(session)
-        answer: dict[str, Any] = {
-            "errorCode": "0",
-            "errorMessage": "no error",
-            "sessionId": session.session_id,
-        }
-        if session.paid_rrn is not None:
-            txn = call.sandbox.store.transaction(session.api_key, session.paid_rrn)
-            if txn is not None:
-                answer.update(
-                    {
-                        "type": txn.type,
-                        "storeCode": session.store_code,
-                        "tillId": session.till_id,
-                        "rrn": txn.rrn,
-                        "salesman": session.sales_man,
-                        "salesMan": session.sales_man,
-                        "txDatetime": txn.tx_datetime,
-                        "amt": session.amt,
-                        "gwRefCode": txn.gw_ref_code,
-                        "remarks": session.remarks,
-                        "subject": session.subject,
-                        "merchantName": session.merchant_name,
-                    }
-                )
-        answer["status"] = status.value
-    return answer
+    session_id = read(call.body, endpoints.SESSION_QUERY.request)["session_id"]
+    sessions = call.sandbox.sessions
+    return dict(sessions.query_answer(sessions.find(call.merchant, session_id)))
 
 
 def session_cancel(call: Call) -> dict[str, Any]:
-    lifecycle = call.sandbox.lifecycle
-    session = lifecycle.find_session(call.merchant, call.body.identifier("sessionId"))
-    lifecycle.cancel_session(session)
+    session_id = read(call.body, endpoints.SESSION_CANCEL.request)["session_id"]
+    session = call.sandbox.sessions.find(call.merchant, session_id)
+    call.sandbox.sessions.cancel(session)
     return {"errorCode": "0", "errorMessage": "no error", "sessionId": session.session_id}
 
 
-ENDPOINTS: dict[str, Handler] = {
-    "online/gateway": online_gateway,
-    "online/sales": online_sales,
-    "online/query": online_query,
-    "h5Payment/session/create": session_create,
-    "h5Payment/session/query": session_query,
-    "h5Payment/session/cancel": session_cancel,
+HANDLERS: dict[str, Handler] = {
+    endpoints.GATEWAY.name: online_gateway,
+    endpoints.SALES.name: online_sales,
+    endpoints.QUERY.name: online_query,
+    endpoints.SESSION_CREATE.name: session_create,
+    endpoints.SESSION_QUERY.name: session_query,
+    endpoints.SESSION_CANCEL.name: session_cancel,
 }
 
 
@@ -139,10 +114,10 @@ def parse_body() -> dict[str, Any]:
             413, f"the body is larger than the limit of {sandbox().settings.max_body} bytes"
         ) from None
     try:
-        data = _DECODER.decode(raw.decode("utf-8"))
+        data = decode_json(raw)
     except UnicodeDecodeError:
         raise HttpError(400, "the body is not UTF-8 text; send UTF-8 encoded JSON") from None
-    except (ValueError, RecursionError) as exc:
+    except ValueError as exc:
         raise HttpError(400, f"the body is not valid JSON ({_short(exc)})") from None
     if not isinstance(data, dict):
         raise HttpError(
@@ -151,20 +126,12 @@ def parse_body() -> dict[str, Any]:
     return data
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-# One decoder for every request: json.loads(..., parse_constant=) builds a new one per call.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
-
-
 def _short(exc: Exception) -> str:
     return str(exc)[:120] if str(exc) else type(exc).__name__
 
 
-def authenticate(box: Sandbox, data: dict[str, Any]) -> Merchant:
-    body = Body(data)
+def authenticate(box: Sandbox, body: Body) -> Merchant:
+    data = body.data
     api_key = data.get("apiKey")
     if not isinstance(api_key, str) or not api_key:
         raise InvalidField("apiKey", "mandatory string is missing or empty")
@@ -176,7 +143,7 @@ def authenticate(box: Sandbox, data: dict[str, Any]) -> Merchant:
             field="apiKey",
         )
     if data.get("timestamp") in (None, ""):
-        raise body._missing("timestamp")
+        raise body.missing("timestamp")
     verify(
         timestamp=data.get("timestamp"),
         signature=data.get("sign"),
@@ -187,30 +154,26 @@ def authenticate(box: Sandbox, data: dict[str, Any]) -> Merchant:
     return merchant
 
 
+@dataclass
+class Received:
+    """What the journal needs of a PMS call (kept on `g` until the answer is rendered)."""
+
+    endpoint: str
+    started: float
+    fault: Fault | None
+    data: dict[str, Any] | None = None
+
+
 def _view(endpoint: str, handler: Handler) -> Callable[[], Response]:
     def view() -> Response:
         box = sandbox()
-        started = time.perf_counter()
-        fault = box.faults.take(endpoint)
-        data: dict[str, Any] | None = None
-        try:
-            if fault is not None:
-                _inject(fault)
-            data = parse_body()
-            merchant = authenticate(box, data)
-            answer: dict[str, Any] = handler(Call(box, merchant, Body(data)))
-            status = 200
-        except PmsError as error:
-            answer, status = {"errorCode": error.error_code, "errorMessage": error.message}, 200
-        except HttpError as error:
-            answer, status = {"errorCode": "40002", "errorMessage": error.message}, error.status
-        _journal(
-            box, endpoint, fault=fault, answer=answer, status=status, started=started, data=data
-        )
-        response = jsonify(answer)
-        if status != 200:  # a (response, status) tuple costs Flask more to unpack
-            response.status_code = status
-        return response
+        received = Received(endpoint, time.perf_counter(), box.faults.take(endpoint))
+        g.pms_received = received
+        if received.fault is not None:
+            _inject(received.fault)
+        received.data = parse_body()
+        body = Body(received.data)
+        return pms_answer(handler(Call(box, authenticate(box, body), body)))
 
     view.__name__ = "pms_" + endpoint.replace("/", "_")
     return view
@@ -228,22 +191,19 @@ def _inject(fault: Fault) -> None:
         raise error
 
 
-def _journal(
-    box: Sandbox,
-    endpoint: str,
-    *,
-    fault: Fault | None,
-    answer: dict[str, Any],
-    status: int,
-    started: float,
-    data: dict[str, Any] | None = None,
-) -> None:
-    """Record the call in the journal (GET /_mock/requests); `sign` is hidden when read.
+def journal(response: Response) -> Response:
+    """after_request: record the PMS call in the journal (GET /_mock/requests).
 
-    `data` is the body as parse_body() already parsed it: kept by reference (nothing
-    changes it after the call), neither parsed nor copied again.
+    `sign` is hidden when read. The body as parse_body() parsed it is kept by
+    reference (nothing changes it after the call), neither parsed nor copied again.
     """
-    req: Request = request._get_current_object()  # type: ignore[attr-defined]  # one lookup
+    received: Received | None = g.get("pms_received")
+    answer: dict[str, Any] | None = g.get("pms_answer")
+    if received is None or answer is None:
+        return response
+    box = sandbox()
+    req: Request = request
+    data = received.data
     if data is not None and len(req.get_data(cache=True)) <= BODY_LIMIT:  # already read
         body: Any = data
     else:
@@ -256,24 +216,25 @@ def _journal(
         time=box.clock.now(),
         method=req.method,
         path=req.path,
-        endpoint=endpoint,
+        endpoint=received.endpoint,
         api_key=body.get("apiKey") if isinstance(body, dict) else None,
         body=body,
-        status=None if dropped else status,
+        status=None if dropped else g.pms_status,
         error_code=None if dropped else answer.get("errorCode"),
         error_message=None if dropped else answer.get("errorMessage"),
-        duration_ms=(time.perf_counter() - started) * 1000,
-        fault=fault.to_json() if fault is not None else None,
+        duration_ms=(time.perf_counter() - received.started) * 1000,
+        fault=received.fault.to_json() if received.fault is not None else None,
     )
+    return response
 
 
 def register(app: Flask) -> None:
-    for endpoint, handler in ENDPOINTS.items():
-        view = _view(endpoint, handler)
-        for prefix in PREFIXES:
-            app.add_url_rule(
-                f"{prefix}/{endpoint}",
-                endpoint=f"pms{prefix}/{endpoint}",
-                view_func=view,
-                methods=["POST"],
-            )
+    """One route per endpoint and prefix; every endpoint of the registry has a handler."""
+    missing = [e.name for e in endpoints.ENDPOINTS if e.name not in HANDLERS]
+    if missing:  # a registry entry without a handler: fail at start, not with a 404
+        raise RuntimeError(f"no handler for PMS endpoint(s) {', '.join(missing)}")
+    for endpoint in endpoints.ENDPOINTS:
+        view = _view(endpoint.name, HANDLERS[endpoint.name])
+        for path in endpoint.paths():
+            app.add_url_rule(path, endpoint=f"pms{path}", view_func=view, methods=["POST"])
+    app.after_request(journal)

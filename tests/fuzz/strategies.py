@@ -12,6 +12,9 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from mockpms.endpoints import ENDPOINTS as REGISTRY
+from mockpms.endpoints import NAMES
+
 EXAMPLES = int(os.environ.get("MOCKPMS_FUZZ_EXAMPLES", "150"))
 
 FUZZ = settings(
@@ -21,22 +24,16 @@ FUZZ = settings(
     print_blob=True,
 )
 
-ENDPOINTS = (
-    "online/gateway",
-    "online/sales",
-    "online/query",
-    "h5Payment/session/create",
-    "h5Payment/session/query",
-    "h5Payment/session/cancel",
-)
-PREFIXES = ("/tt-pms-ws/rest", "/tt-pms-ws", "")
+ENDPOINTS = NAMES  # the registry's: a new endpoint is fuzzed without a change here
 
-# Every field name the six endpoints read, and a few near misses.
-FIELDS = (
-    "apiKey", "timestamp", "sign", "type", "rrn", "storeCode", "tillId", "salesman",
-    "salesMan", "cashier", "txDateTime", "amt", "ccy", "lang", "extendParam", "returnUrl",
-    "webhookUrl", "remarks", "sessionId", "merchantName", "bitmap", "subject", "RRN", "Amt",
-)  # fmt: skip
+# Every field name the endpoints read (from the field-spec table), and a few near misses.
+FIELDS = tuple(
+    dict.fromkeys(
+        ["apiKey", "timestamp", "sign"]
+        + [field.name for endpoint in REGISTRY for field in endpoint.request]
+        + ["RRN", "Amt", "salesMan", "salesman"]
+    )
+)
 
 # Any text, lone surrogates and control characters included: a JSON body can carry
 # them as \u escapes.

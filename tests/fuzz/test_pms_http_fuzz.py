@@ -16,12 +16,12 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from mockpms.endpoints import PREFIXES
 from mockpms.signing import sign
 from tests.conftest import SHOP_A, Live, sale_fields, session_fields
 from tests.fuzz.strategies import (
     ENDPOINTS,
     FUZZ,
-    PREFIXES,
     any_text,
     content_types,
     field_values,

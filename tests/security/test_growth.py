@@ -11,8 +11,8 @@ from __future__ import annotations
 from mockpms.app import create_app
 from mockpms.clock import Clock
 from mockpms.config import Merchant, Settings
-from mockpms.lifecycle import SaleRequest
 from mockpms.models import TxStatus
+from mockpms.pms_requests import SaleRequest
 
 MERCHANT = Merchant("shop", "secret")
 

@@ -41,8 +41,8 @@ def test_success_after_seconds_on_the_mock_clock(live: Live, receiver: Receiver)
     assert paid["gwRefCode"]
     assert paid["payType"] == "Wechat Pay"
     (webhook,) = receiver.wait_for(1)
-    assert webhook.json()["rrn"] == fields["rrn"]
-    assert webhook.json()["gwRefCode"] == paid["gwRefCode"]
+    assert webhook.json["rrn"] == fields["rrn"]
+    assert webhook.json["gwRefCode"] == paid["gwRefCode"]
 
 
 def test_failed_outcome(live: Live) -> None:

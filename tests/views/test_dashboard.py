@@ -45,7 +45,7 @@ def test_sale_appears_and_settle_changes_its_status(
     answer = live.client.call("online/query", type="WXPAY", rrn=fields["rrn"], storeCode="WP001")
     assert answer["gwRefStatus"] == "01"
     assert answer["gwRefCode"] in row(page, fields["rrn"]).inner_text()
-    assert receiver.wait_for(1)[0].json()["rrn"] == fields["rrn"]
+    assert receiver.wait_for(1)[0].json["rrn"] == fields["rrn"]
     assert len(live.sandbox.webhooks.wait_for_attempts(1, rrn=fields["rrn"])) == 1  # logged
     page.reload()
     attempts = page.locator("#webhooks tbody tr")

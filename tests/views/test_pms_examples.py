@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mockpms.config import FIXTURES_DIR
+from mockpms.paths import FIXTURES_DIR
 from mockpms.signing import sign
 from tests.conftest import SHOP_A, Live, new_rrn
 
@@ -192,7 +192,7 @@ def test_h5_query_example_after_payment(live: Live) -> None:
     assert created["errorCode"] == "0"
     box = live.sandbox
     session = box.store.session(SHOP_A.api_key, "8-6E1EB438B29127058E54C0C33CE0D7AE")
-    box.lifecycle.pay_session(session, "WXPAY")
+    box.sessions.pay(session, "WXPAY")
     answer = send(live, "h5Payment/session/query", example("h5-query.request"))
     documented = example("h5-query.response")
     assert_same_shape(answer, documented)

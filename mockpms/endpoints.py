@@ -1,0 +1,82 @@
+"""The PMS endpoints mockpms serves, written once.
+
+The PMS views, the fault book, the OpenAPI document, PMSClient, the 404 message
+and the fuzz tests all read this table: a new endpoint is one entry here plus
+its handler (views/pms.py) and its request spec (mockpms.fields).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mockpms import fields
+from mockpms.fields import RequestSpec
+
+# The document uses all three: /tt-pms-ws/rest/<endpoint>, /tt-pms-ws/<endpoint>, /<endpoint>.
+PREFIXES = ("/tt-pms-ws/rest", "/tt-pms-ws", "")
+PREFIX_NAMES = {"/tt-pms-ws/rest": "rest", "/tt-pms-ws": "ws", "": "root"}
+DEFAULT_PREFIX = PREFIXES[0]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One PMS endpoint: its path, what it reads, what it answers, and where its example is."""
+
+    name: str  # the path after the prefix, e.g. "online/sales"
+    operation_id: str
+    summary: str
+    request: RequestSpec
+    response_schema: str  # a component schema of mockpms.openapi_schemas
+    example: str  # fixtures/examples/<example>.request.json and .response.json
+    client_method: str  # the PMSClient method that calls it
+    notifies: bool = False  # a payment made through it is notified to webhookUrl
+
+    def paths(self) -> tuple[str, ...]:
+        return tuple(f"{prefix}/{self.name}" for prefix in PREFIXES)
+
+
+GATEWAY = Endpoint(
+    "online/gateway", "onlineGateway", "Available gateways", fields.GATEWAY,
+    "GatewayResponse", "gateway", "gateway",
+)  # fmt: skip
+SALES = Endpoint(
+    "online/sales", "onlineSales", "Create a transaction", fields.SALES,
+    "SalesResponse", "sales", "sales", notifies=True,
+)  # fmt: skip
+QUERY = Endpoint(
+    "online/query", "onlineQuery", "Query a transaction", fields.QUERY,
+    "QueryResponse", "query", "query",
+)  # fmt: skip
+SESSION_CREATE = Endpoint(
+    "h5Payment/session/create", "h5SessionCreate", "Create an H5 session (QR content)",
+    fields.SESSION_CREATE, "SessionCreateResponse", "h5-create", "h5_create", notifies=True,
+)  # fmt: skip
+SESSION_QUERY = Endpoint(
+    "h5Payment/session/query", "h5SessionQuery", "Query an H5 session", fields.SESSION,
+    "SessionQueryResponse", "h5-query", "h5_query",
+)  # fmt: skip
+SESSION_CANCEL = Endpoint(
+    "h5Payment/session/cancel", "h5SessionCancel", "Cancel an H5 session", fields.SESSION,
+    "SessionCancelResponse", "h5-cancel", "h5_cancel",
+)  # fmt: skip
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    GATEWAY, SALES, QUERY, SESSION_CREATE, SESSION_QUERY, SESSION_CANCEL,
+)  # fmt: skip
+BY_NAME = {endpoint.name: endpoint for endpoint in ENDPOINTS}
+NAMES = tuple(BY_NAME)
+
+
+def endpoint_of(path: str) -> Endpoint | None:
+    """The endpoint a path names under any prefix ("/tt-pms-ws/rest/online/sales" too)."""
+    for prefix in PREFIXES:
+        if prefix and path.startswith(prefix + "/"):
+            found = BY_NAME.get(path[len(prefix) + 1 :])
+            if found is not None:
+                return found
+    return BY_NAME.get(path.lstrip("/"))
+
+
+def listing() -> str:
+    """The endpoints in prose, for messages (404, faults)."""
+    return ", ".join(NAMES) + f" (under {', '.join(p or '/' for p in PREFIXES)})"

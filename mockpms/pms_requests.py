@@ -1,0 +1,45 @@
+"""The typed PMS requests the lifecycle acts on, as validation builds them from a body.
+
+Attribute names are the field table's (mockpms.fields `Field.attribute`), so
+validation fills them with one `**values`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SaleRequest:
+    """online/sales, checked."""
+
+    type: str
+    rrn: str
+    store_code: str
+    till_id: str
+    salesman: str
+    tx_datetime: str
+    amt: int
+    ccy: str
+    lang: str
+    extend_param: str = ""
+    return_url: str = ""
+    webhook_url: str = ""
+    remarks: str = ""
+    cashier: str = ""
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    """h5Payment/session/create, checked; None means "the merchant's default"."""
+
+    session_id: str
+    amt: int
+    webhook_url: str
+    merchant_name: str | None = None
+    store_code: str | None = None
+    till_id: str | None = None
+    sales_man: str | None = None
+    remarks: str = ""
+    subject: str = ""
+    bitmap: bool = False
