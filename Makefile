@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check mockpms tests benchmarks
 	$(VENV)/bin/ruff format --check mockpms tests benchmarks
 
-typecheck: $(STAMP)  ## mypy --strict on mockpms/ (settings in pyproject.toml)
+typecheck: $(STAMP)  ## mypy --strict on mockpms/, tests/ and benchmarks/ (settings in pyproject.toml)
 	$(VENV)/bin/mypy
 
 check: lint typecheck test  ## everything CI checks: ruff, ruff format, mypy --strict, the tests

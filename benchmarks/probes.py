@@ -204,23 +204,17 @@ def memory(count: int, cap: int) -> dict[str, Any]:
     from mockpms.config import Merchant, Settings
     from mockpms.models import TxStatus
     from mockpms.pms_requests import SaleRequest
+    from mockpms.testing import make_sale_request
 
     merchant = Merchant("bench-shop", "bench-secret")
 
-    def request(rrn: str) -> SaleRequest:
-        return SaleRequest(
-            type="VMPAY",
+    def request(rrn: str) -> SaleRequest:  # the document's example sale
+        return make_sale_request(
             rrn=rrn,
-            store_code="WP001",
-            till_id="01",
-            salesman="WP9999",
-            tx_datetime="2021-06-11T16:18:30+0800",
+            type="VMPAY",
             amt=90000,
-            ccy="HKD",
-            lang="zh_hk",
             extend_param='{"subject":"Long Desc", "seller":"Short Desc"}',
             return_url="https://www.xxxx.com/checkout-2/order-paid/648",
-            webhook_url="",
             remarks="docNum:S03757845-09",
             cashier="WP9999",
         )

@@ -6,25 +6,11 @@ import time
 
 from mockpms.models import H5Session, Transaction, TxStatus
 from mockpms.store import MemoryStore as Store
+from mockpms.testing import make_transaction
 
 
-def txn(i, status, created):
-    return Transaction(
-        api_key="a",
-        rrn=f"R{i}",
-        type="WXPAY",
-        store_code="S",
-        till_id="1",
-        salesman="s",
-        tx_datetime="",
-        amt=1,
-        ccy="HKD",
-        lang="zh_hk",
-        token=f"T{i}",
-        created_at=created,
-        expires_at=created + 300,
-        status=status,
-    )
+def txn(i: int, status: TxStatus, created: float) -> Transaction:
+    return make_transaction(rrn=f"R{i}", token=f"T{i}", created_at=created, status=status)
 
 
 for label, status in (("finished", TxStatus.SUCCESS), ("pending, expired", TxStatus.PENDING)):

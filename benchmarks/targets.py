@@ -22,26 +22,14 @@ import json
 import sys
 from typing import Any
 
+from mockpms.testing import sale_fields
+
 API_KEY = "bench-shop"
 SECRET = "bench-secret"
 RRN = "BENCH0000000001"
 THREADS = 4
 
-SALE = {
-    "lang": "zh_hk",
-    "storeCode": "WP001",
-    "tillId": "01",
-    "txDateTime": "2021-06-11T16:18:30+0800",
-    "type": "VMPAY",
-    "salesman": "WP9999",
-    "cashier": "WP9999",
-    "amt": 90000,
-    "rrn": RRN,
-    "extendParam": '{"subject":"Long Desc", "seller":"Short Desc"}',
-    "returnUrl": "https://www.xxxx.com/checkout-2/order-paid/648",
-    "ccy": "HKD",
-    "webhookUrl": "",
-}
+SALE = sale_fields(rrn=RRN, webhookUrl="")  # the document's example sale
 
 QUERY_ANSWER: dict[str, Any] = {
     "additionalAmt": 0,

@@ -43,10 +43,14 @@ class Kind(str, Enum):
 
 @dataclass(frozen=True)
 class TransactionEvent:
+    """A transaction changed. `notify`: PMS tells the merchant's webhookUrl about it
+    (the lifecycle decides which changes PMS notifies; the webhook engine obeys)."""
+
     kind: Kind
     transaction: Transaction
     at: float
     detail: dict[str, Any] = field(default_factory=dict)
+    notify: bool = False
 
 
 @dataclass(frozen=True)

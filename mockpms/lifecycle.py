@@ -48,6 +48,10 @@ EVENT_OF: dict[TxStatus, Kind] = {
 }
 
 
+# What PMS POSTs to webhookUrl (the document: a successful payment, online or H5).
+NOTIFIED = frozenset({Kind.PAID})
+
+
 class InvalidTransition(PmsError):
     """A transaction cannot move from its current state to the requested one."""
 
@@ -246,7 +250,9 @@ class Lifecycle:
         between insert and payment can leave it timed out (caller holds `changing`)."""
         self._apply(txn, TxStatus.SUCCESS, result, txn.created_at)
         self.store.add_transaction(txn)
-        events.append(TransactionEvent(Kind.PAID, txn, txn.created_at))
+        events.append(
+            TransactionEvent(Kind.PAID, txn, txn.created_at, notify=notifies(Kind.PAID, txn))
+        )
 
     def _move(
         self,
@@ -258,7 +264,8 @@ class Lifecycle:
     ) -> None:
         self._apply(txn, status, result, at)
         self.store.update_transaction(txn)
-        self.pending_events.append(TransactionEvent(event or EVENT_OF[status], txn, at))
+        kind = event or EVENT_OF[status]
+        self.pending_events.append(TransactionEvent(kind, txn, at, notify=notifies(kind, txn)))
 
     @staticmethod
     def _apply(txn: Transaction, status: TxStatus, result: PaymentResult, at: float) -> None:
@@ -273,6 +280,11 @@ class Lifecycle:
         txn.gw_error_code = result.gw_error_code
         txn.gw_error_message = result.gw_error_message
         txn.gateway_details = dict(result.details)
+
+
+def notifies(kind: Kind, txn: Transaction) -> bool:
+    """PMS notifies a successful payment, when the sale gave a webhookUrl."""
+    return kind in NOTIFIED and bool(txn.webhook_url)
 
 
 def awaiting_issuer(txn: Transaction) -> bool:

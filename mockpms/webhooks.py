@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from mockpms import __version__
 from mockpms.clock import Clock
 from mockpms.config import Settings
-from mockpms.events import Event, Events, Kind, TransactionEvent, WebhookAttemptEvent
+from mockpms.events import Event, Events, TransactionEvent, WebhookAttemptEvent
 from mockpms.models import Transaction
 from mockpms.scheduler import Job, Scheduler, real_monotonic
 
@@ -206,8 +206,8 @@ class WebhookEngine:
     # ------------------------------------------------------------- events
 
     def on_event(self, event: Event) -> None:
-        """A payment succeeded (online sale or H5): notify its webhookUrl."""
-        if isinstance(event, TransactionEvent) and event.kind is Kind.PAID:
+        """A change PMS notifies (a payment, online or H5): POST it to the webhookUrl."""
+        if isinstance(event, TransactionEvent) and event.notify:
             self.payment_succeeded(event.transaction)
 
     def payment_succeeded(self, txn: Transaction) -> None:

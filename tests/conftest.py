@@ -22,6 +22,8 @@ import pytest
 from mockpms.app import create_app
 from mockpms.client import PMSClient
 from mockpms.config import Merchant, Settings
+from mockpms.models import H5Session, Transaction
+from mockpms.sandbox import Sandbox
 from mockpms.server import ServerThread
 from mockpms.testing import ACK, Reply, new_rrn, sale_fields, session_fields
 from mockpms.testing import WebhookReceiver as Receiver
@@ -46,8 +48,20 @@ class Live:
         self.client_b = PMSClient(self.rest, SHOP_B.api_key, SHOP_B.secret)
 
     @property
-    def sandbox(self) -> Any:
-        return self.server.app.extensions["mockpms"]
+    def sandbox(self) -> Sandbox:
+        found: Sandbox = self.server.app.extensions["mockpms"]
+        return found
+
+    def transaction(self, rrn: str, api_key: str = "shop-a") -> Transaction:
+        """A transaction the test made (its expiry applied), straight from the lifecycle."""
+        found = self.sandbox.lifecycle.transaction(api_key, rrn)
+        assert found is not None, f"no transaction {rrn!r} of {api_key!r}"
+        return found
+
+    def session(self, session_id: str, api_key: str = "shop-a") -> H5Session:
+        found = self.sandbox.sessions.session(api_key, session_id)
+        assert found is not None, f"no H5 session {session_id!r} of {api_key!r}"
+        return found
 
     def control(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return self.http.request(method, f"/_mock{path}", **kwargs)

@@ -194,7 +194,7 @@ def test_twenty_lifecycle_settles_of_one_transaction_succeed_once(live: Live) ->
     fields = sale_fields(webhookUrl="")
     assert live.client.sales(**fields)["errorCode"] == "0"
     box = live.sandbox
-    txn = box.store.transaction(SHOP_A.api_key, fields["rrn"])
+    txn = live.transaction(fields["rrn"], SHOP_A.api_key)
 
     def pay(_: int) -> bool:
         try:

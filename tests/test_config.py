@@ -58,8 +58,11 @@ secret = "secret-b"
     )
     settings = load_settings({"config": str(config)}, {})
     assert [m.api_key for m in settings.merchants] == ["shop-a", "shop-b"]
-    assert settings.merchant("shop-a").merchant_name == "Shop A"
-    assert settings.merchant("shop-b").store_code == "ST01"
+    shop_a, shop_b = settings.merchant("shop-a"), settings.merchant("shop-b")
+    assert shop_a is not None
+    assert shop_b is not None
+    assert shop_a.merchant_name == "Shop A"
+    assert shop_b.store_code == "ST01"
 
 
 def test_api_key_flag_adds_a_merchant_before_the_file_ones(tmp_path: Path) -> None:
@@ -85,7 +88,9 @@ def test_api_key_flag_adds_a_merchant_before_the_file_ones(tmp_path: Path) -> No
         ({"config": "/nonexistent/mockpms.toml"}, {}, "cannot read it"),
     ],
 )
-def test_invalid_configuration_is_one_clear_error(flags: dict, env: dict, fragment: str) -> None:
+def test_invalid_configuration_is_one_clear_error(
+    flags: dict[str, str], env: dict[str, str], fragment: str
+) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(flags, env)
     assert fragment in str(caught.value) and "\n" not in str(caught.value)

@@ -33,12 +33,17 @@ def test_faults_queue_first_in_first_out() -> None:
     book = FaultBook()
     book.add(**parse_fault({"errorCode": "3"}))
     book.add(**parse_fault({"endpoint": "online/query", "httpStatus": 503, "count": 2}))
-    assert book.take("online/query").error_code == "3"  # the catch-all came first
+    first = book.take("online/query")
+    assert first is not None
+    assert first.error_code == "3"  # the catch-all came first
     assert book.take("online/sales") is None
     second = book.take("online/query")
+    assert second is not None
     assert second.http_status == 503
     assert second.remaining == 1
-    assert book.take("online/query").remaining == 0
+    third = book.take("online/query")
+    assert third is not None
+    assert third.remaining == 0
     assert book.take("online/query") is None
 
 

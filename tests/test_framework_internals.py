@@ -31,7 +31,7 @@ def test_lazy_rules_build_urls_only_when_asked() -> None:
     app = create_app()
     assert app.url_rule_class is LazyBuildRule
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "h5.page")
-    builder = rule._build  # type: ignore[attr-defined]
+    builder = rule._build
     assert builder.__qualname__.startswith("LazyBuildRule"), "builders compiled eagerly again"
     with app.test_request_context("/"):
         assert url_for("h5.page", token="AB12") == "/pms-payment/h5/AB12"
@@ -42,8 +42,8 @@ def test_waitress_server_keeps_its_socket_map_for_a_clean_stop() -> None:
     """ServerThread.stop() closes every channel through the server's `_map`."""
     server = ServerThread(create_app(), port=0).start()
     try:
-        assert isinstance(server._server._map, dict)  # type: ignore[attr-defined]
-        assert hasattr(server._server, "task_dispatcher")  # type: ignore[attr-defined]
+        assert isinstance(server._server._map, dict)
+        assert hasattr(server._server, "task_dispatcher")
     finally:
         server.stop()
 

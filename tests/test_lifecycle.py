@@ -70,9 +70,7 @@ def test_the_transition_table_decides_every_move(
         assert txn.status is start  # a refused move changes nothing
 
 
-def test_a_sale_and_its_payment_emit_one_event_each(
-    lifecycle: Lifecycle, events: Events
-) -> None:
+def test_a_sale_and_its_payment_emit_one_event_each(lifecycle: Lifecycle, events: Events) -> None:
     recorder = Recorder(events)
     txn = lifecycle.create_sale(MERCHANT, make_sale_request())
     lifecycle.settle(txn, TxStatus.SUCCESS)

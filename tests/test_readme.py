@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ def block(language: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def sandbox_url() -> str:
+def sandbox_url() -> Iterator[str]:
     server = ServerThread(create_app(Settings(merchants=(SANDBOX,)))).start()
     yield server.url
     server.stop()

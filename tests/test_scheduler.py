@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from datetime import datetime, timezone
 
@@ -60,7 +61,7 @@ def test_cancel_all_drops_everything_pending() -> None:
     scheduler = Scheduler(clock)
     ran: list[int] = []
     for i in range(50):
-        scheduler.schedule(clock.now() + 1 + i, lambda i=i: ran.append(i))
+        scheduler.schedule(clock.now() + 1 + i, functools.partial(ran.append, i))
     assert scheduler.cancel_all() == 50
     clock.advance(100)
     assert scheduler.run_due() == (0, 0)

@@ -4,25 +4,11 @@ from __future__ import annotations
 
 from mockpms.models import H5Session, Transaction, TxStatus
 from mockpms.store import MemoryStore as Store
+from mockpms.testing import make_transaction
 
 
 def txn(rrn: str, created: float, status: TxStatus = TxStatus.PENDING) -> Transaction:
-    return Transaction(
-        api_key="a",
-        rrn=rrn,
-        type="WXPAY",
-        store_code="S",
-        till_id="1",
-        salesman="s",
-        tx_datetime="",
-        amt=1,
-        ccy="HKD",
-        lang="zh_hk",
-        token=f"T-{rrn}",
-        created_at=created,
-        expires_at=created + 300,
-        status=status,
-    )
+    return make_transaction(rrn=rrn, token=f"T-{rrn}", created_at=created, status=status)
 
 
 def test_oldest_finished_are_evicted_first() -> None:

@@ -43,8 +43,7 @@ def pay_sale(live: Live, webhook_url: str, **overrides: Any) -> str:
     """Create a sale over HTTP and make its payment succeed; returns the rrn."""
     answer = live.client.sales(**sale_fields(webhookUrl=webhook_url, **overrides))
     assert answer["errorCode"] == "0", answer
-    txn = live.sandbox.store.transaction("shop-a", answer["rrn"])
-    live.sandbox.lifecycle.settle(txn, TxStatus.SUCCESS)
+    live.sandbox.lifecycle.settle(live.transaction(answer["rrn"]), TxStatus.SUCCESS)
     return str(answer["rrn"])
 
 

@@ -12,8 +12,8 @@ from freezegun import freeze_time
 
 from mockpms.config import Settings
 from mockpms.models import TxStatus
-from mockpms.pms_requests import SaleRequest
 from mockpms.sandbox import Sandbox
+from mockpms.testing import make_sale_request
 from tests.conftest import SHOP_A, Receiver, Reply
 
 FROZEN = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -28,18 +28,7 @@ def test_attempts_are_sent_at_exactly_0_300_600_seconds_of_frozen_time(
         try:
             txn = sandbox.lifecycle.create_sale(
                 SHOP_A,
-                SaleRequest(
-                    type="WXPAY",
-                    rrn="FROZEN0001",
-                    store_code="ST01",
-                    till_id="01",
-                    salesman="9999",
-                    tx_datetime="2026-03-01T20:00:00+0800",
-                    amt=100,
-                    ccy="HKD",
-                    lang="en",
-                    webhook_url=receiver.url,
-                ),
+                make_sale_request(rrn="FROZEN0001", amt=100, webhook_url=receiver.url),
             )
             sandbox.lifecycle.settle(txn, TxStatus.SUCCESS)
             sandbox.run_due()

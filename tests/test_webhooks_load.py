@@ -13,7 +13,7 @@ from typing import Any
 
 from mockpms.client import PMSClient
 from mockpms.models import TxStatus
-from mockpms.pms_requests import SaleRequest
+from mockpms.testing import make_sale_request
 from tests.conftest import SHOP_A, Live, Receiver, SilentReceiver
 
 PAYMENTS = 2000
@@ -24,17 +24,8 @@ def pay(mock: Live, rrn: str, webhook_url: str, amt: int = 100) -> str:
     """A successful ALIPAY sale, made in-process: the load is on delivery, not on sales."""
     txn = mock.sandbox.lifecycle.create_sale(
         SHOP_A,
-        SaleRequest(
-            type="ALIPAY",
-            rrn=rrn,
-            store_code="ST01",
-            till_id="01",
-            salesman="9999",
-            tx_datetime="2026-03-01T20:00:00+0800",
-            amt=amt,
-            ccy="HKD",
-            lang="en",
-            webhook_url=webhook_url,
+        make_sale_request(
+            type="ALIPAY", rrn=rrn, store_code="ST01", amt=amt, webhook_url=webhook_url
         ),
     )
     mock.sandbox.lifecycle.settle(txn, TxStatus.SUCCESS)

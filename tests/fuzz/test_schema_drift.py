@@ -123,7 +123,9 @@ def valid(schema: dict[str, Any], value: Any) -> bool:
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
             return False
-        return schema.get("minimum", -(10**30)) <= value <= schema.get("maximum", 10**30)
+        low: int = schema.get("minimum", -(10**30))
+        high: int = schema.get("maximum", 10**30)
+        return low <= value <= high
     if kind == "boolean":
         return isinstance(value, bool)
     raise AssertionError(f"the field table emitted a schema this test does not know: {schema}")

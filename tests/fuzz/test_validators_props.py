@@ -13,11 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mockpms.errors import AuthError, InvalidField, PmsError
+from mockpms.fields import MAX_AMT, MAX_TEXT
 from mockpms.signing import sign, verify
 from mockpms.validation import (
     ID_PATTERN,
-    MAX_AMT,
-    MAX_TEXT,
     Body,
     sale_request,
     session_request,

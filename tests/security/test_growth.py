@@ -13,22 +13,13 @@ from mockpms.clock import Clock
 from mockpms.config import Merchant, Settings
 from mockpms.models import TxStatus
 from mockpms.pms_requests import SaleRequest
+from mockpms.testing import make_sale_request
 
 MERCHANT = Merchant("shop", "secret")
 
 
 def sale(rrn: str) -> SaleRequest:
-    return SaleRequest(
-        type="WXPAY",
-        rrn=rrn,
-        store_code="S1",
-        till_id="01",
-        salesman="1",
-        tx_datetime="2021-06-09T13:10:33+0800",
-        amt=10,
-        ccy="HKD",
-        lang="en",
-    )
+    return make_sale_request(rrn=rrn, store_code="S1", lang="en")
 
 
 def sandbox(cap: int, clock: Clock | None = None):  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -23,7 +24,7 @@ def test_a_body_over_the_limit_is_a_413_envelope(live: Live) -> None:
 
 
 def test_a_chunked_body_over_the_limit_is_refused_too(live: Live) -> None:
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[bytes]:
         yield b'{"remarks": "'
         for _ in range(LIMIT // 65536 + 2):
             yield b"x" * 65536

@@ -136,7 +136,12 @@ def test_no_payload_runs_in_a_browser(live: Live, chromium: Any) -> None:
     context = chromium.new_context(user_agent=WECHAT_UA)
     dialogs: list[str] = []
     page = context.new_page()
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismiss(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     try:
         for url in urls:
             page.goto(url)

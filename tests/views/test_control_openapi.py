@@ -48,7 +48,7 @@ def test_every_route_is_described(live: Live, spec: dict[str, Any]) -> None:
         ):
             continue
         path = rule.rule.replace("<", "{").replace(">", "}")
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
             routes.add((path, method.lower()))
     described = {
         (path, method)
@@ -135,7 +135,7 @@ def test_live_control_answers_fit_their_schemas(live: Live, spec: dict[str, Any]
     live.client.gateway()
     live.control("POST", "/faults", json={"endpoint": "online/sales", "httpStatus": 503})
     live.control("POST", "/policy", json={"outcome": "failed", "afterSeconds": 3})
-    calls = [
+    calls: list[tuple[str, str, dict[str, Any] | None]] = [
         ("/_mock/health", "get", None),
         ("/_mock/ready", "get", None),
         ("/_mock/requests", "get", None),

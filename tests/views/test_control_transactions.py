@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from mockpms.client import PMSClient
 from tests.conftest import sale_fields
 
 
-def sell(client: Any, type_: str = "WXPAY", **overrides: Any) -> dict[str, Any]:
+def sell(client: PMSClient, type_: str = "WXPAY", **overrides: Any) -> dict[str, Any]:
     answer = client.sales(**sale_fields(type=type_, **overrides))
     assert answer["errorCode"] == "0", answer
     return answer
@@ -21,7 +22,7 @@ def settle(live: Any, rrn: str, outcome: Any, **extra: Any) -> Any:
     return live.control("POST", f"/transactions/{rrn}/settle", json={"outcome": outcome, **extra})
 
 
-def query(client: Any, sale: dict[str, Any]) -> dict[str, Any]:
+def query(client: PMSClient, sale: dict[str, Any]) -> dict[str, Any]:
     return client.query(type=sale["type"], rrn=sale["rrn"], storeCode=sale["storeCode"])
 
 

@@ -70,7 +70,12 @@ def open_page(chromium: Any) -> Iterator[OpenPage]:
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+
+        def console(message: Any) -> None:
+            if message.type == "error":
+                problems.append(message.text)
+
+        page.on("console", console)
         page.on("pageerror", lambda e: problems.append(str(e)))
         return page
 

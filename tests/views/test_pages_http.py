@@ -15,12 +15,13 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import Live
 from tests.views.pages_support import DESKTOP_UA, MOBILE_UA, create_sale, query, read_qr
 
 CARD = {"number": "4111 1111 1111 1111", "expiry": "12/39", "cvc": "123", "name": "A"}
 
 
-def get(live: Any, url: str, ua: str = DESKTOP_UA) -> httpx.Response:
+def get(live: Live, url: str, ua: str = DESKTOP_UA) -> httpx.Response:
     return live.http.get(url, headers={"User-Agent": ua})
 
 
@@ -30,7 +31,7 @@ def form_token(html: str) -> str:
     return found.group(1)
 
 
-def post(live: Any, url: str, data: dict[str, str], **headers: str) -> httpx.Response:
+def post(live: Live, url: str, data: dict[str, str], **headers: str) -> httpx.Response:
     origin = live.url
     sent = {"Origin": origin, "Sec-Fetch-Site": "same-origin", **headers}
     return live.http.post(url, data=data, headers={k: v for k, v in sent.items() if v})
@@ -135,7 +136,9 @@ def test_racing_pay_and_fail_give_exactly_one_outcome(live: Any, return_receiver
                 headers={"Origin": live.url},
             )
         location = answer.headers["Location"]
-        statuses.append(re.search(r"gwRefStatus=(\d\d)", location).group(1))
+        found = re.search(r"gwRefStatus=(\d\d)", location)
+        assert found is not None, location
+        statuses.append(found.group(1))
 
     threads = [threading.Thread(target=act, args=(a,)) for a in actions]
     for thread in threads:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -10,10 +11,11 @@ from mockpms.signing import JS_SNIPPET_TYPO, sign
 from tests.conftest import SHOP_A, Live
 
 
-def post(live: Live, body: dict[str, object], endpoint: str = "online/gateway") -> dict:
+def post(live: Live, body: dict[str, object], endpoint: str = "online/gateway") -> dict[str, Any]:
     response = live.http.post(f"/tt-pms-ws/rest/{endpoint}", json=body)
     assert response.status_code == 200
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 def now_ms() -> int:

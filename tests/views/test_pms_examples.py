@@ -22,7 +22,8 @@ PREFIXES = ["/tt-pms-ws/rest", "/tt-pms-ws", ""]
 
 
 def example(name: str) -> dict[str, Any]:
-    return json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
+    found: dict[str, Any] = json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
+    return found
 
 
 def fields(name: str) -> dict[str, Any]:
@@ -32,7 +33,7 @@ def fields(name: str) -> dict[str, Any]:
 
 def send(
     live: Live, endpoint: str, request: dict[str, Any], prefix: str = "/tt-pms-ws/rest"
-) -> dict:
+) -> dict[str, Any]:
     """Send the example signed for shop-a, keeping the timestamp's JSON type."""
     body = dict(request)
     ts = int(time.time() * 1000)
@@ -42,7 +43,8 @@ def send(
     response = live.http.post(f"{prefix}/{endpoint}", json=body)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 def assert_same_shape(answer: dict[str, Any], documented: dict[str, Any]) -> None:
@@ -117,7 +119,7 @@ def test_online_query_example_after_a_wxpay_payment(live: Live, prefix: str) -> 
     box = live.sandbox
     from mockpms.models import TxStatus
 
-    box.lifecycle.settle(box.store.transaction(SHOP_A.api_key, rrn), TxStatus.SUCCESS)
+    box.lifecycle.settle(live.transaction(rrn, SHOP_A.api_key), TxStatus.SUCCESS)
     answer = send(live, "online/query", example("query.request") | {"rrn": rrn}, prefix)
     documented = example("query.response")
     assert_same_shape(answer, documented)
@@ -191,8 +193,7 @@ def test_h5_query_example_after_payment(live: Live) -> None:
     )
     assert created["errorCode"] == "0"
     box = live.sandbox
-    session = box.store.session(SHOP_A.api_key, "8-6E1EB438B29127058E54C0C33CE0D7AE")
-    box.sessions.pay(session, "WXPAY")
+    box.sessions.pay(live.session("8-6E1EB438B29127058E54C0C33CE0D7AE"), "WXPAY")
     answer = send(live, "h5Payment/session/query", example("h5-query.request"))
     documented = example("h5-query.response")
     assert_same_shape(answer, documented)
@@ -230,7 +231,7 @@ def test_webhook_payload_has_the_documents_fields(live: Live) -> None:
     box = live.sandbox
     from mockpms.models import TxStatus
 
-    txn = box.lifecycle.settle(box.store.transaction(SHOP_A.api_key, rrn), TxStatus.SUCCESS)
+    txn = box.lifecycle.settle(live.transaction(rrn, SHOP_A.api_key), TxStatus.SUCCESS)
     documented = example("webhook.request")
     payload = txn.webhook_payload()
     assert list(payload) == list(documented)

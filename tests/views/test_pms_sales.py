@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
+from mockpms.client import PMSClient
 from tests.conftest import SHOP_A, Live, sale_fields
 
 
-def query(live: Live, sale: dict, client=None) -> dict:  # type: ignore[no-untyped-def]
+def query(live: Live, sale: dict[str, Any], client: PMSClient | None = None) -> dict[str, Any]:
     client = client or live.client
     return client.query(type=sale["type"], rrn=sale["rrn"], storeCode=sale["storeCode"])
 
@@ -28,7 +30,7 @@ def test_duplicate_rrn_is_601_and_leaves_the_first_untouched(live: Live) -> None
     again = live.client.sales(**{**sale, "amt": 999})
     assert again["errorCode"] == "601" and "duplicate" in again["errorMessage"]
     assert query(live, sale)["amt"] == 100
-    assert live.sandbox.store.transaction(SHOP_A.api_key, sale["rrn"]).token in first["paymentUrl"]
+    assert live.transaction(sale["rrn"]).token in first["paymentUrl"]
 
 
 def test_duplicate_rrn_under_20_concurrent_requests(live: Live) -> None:
