@@ -171,6 +171,32 @@ def mutations(example: Any) -> st.SearchStrategy[Any]:
     )
 
 
+def boundaries(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Values at and just past the schema's limits (length, minimum, maximum): where a
+    limit written twice would drift first."""
+    options: list[st.SearchStrategy[Any]] = [st.nothing()]
+    for option in schema.get("oneOf", [schema]):
+        if option.get("type") == "integer":
+            edges = [option.get("minimum"), option.get("maximum")]
+            options.append(
+                st.sampled_from([v + d for v in edges if v is not None for d in (-1, 0, 1)])
+            )
+        if option.get("type") == "string" and "maxLength" in option and "enum" not in option:
+            limit = option["maxLength"]
+            grown = st.tuples(from_schema(option), st.integers(-1, 3)).map(
+                lambda pair, limit=limit: _pad(pair[0], limit + pair[1])
+            )
+            options.append(grown)
+    return st.one_of(options)
+
+
+def _pad(value: Any, length: int) -> Any:
+    """A valid string stretched to `length` with a character most patterns allow."""
+    if not isinstance(value, str) or not value:
+        return value
+    return (value + "1" * length)[: max(length, 0)]
+
+
 # ---------------------------------------------------------------------- the tests
 
 
@@ -202,7 +228,7 @@ def test_what_the_schema_refuses_the_server_refuses(
     example = base_body(endpoint, receiver.url).get(name, "x")
 
     @PER_FIELD
-    @given(value=mutations(example))
+    @given(value=mutations(example) | boundaries(schema))
     def check(value: Any) -> None:
         answer = post(live, endpoint, {**base_body(endpoint, receiver.url), name: value})
         if valid(schema, value):
