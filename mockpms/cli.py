@@ -7,9 +7,10 @@ import signal
 import socket
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from mockpms import __version__
-from mockpms.config import OPTIONS, Settings, load_settings
+from mockpms.config import OPTIONS, SHOWN_SECRETS, Settings, load_settings
 from mockpms.errors import ConfigError
 
 
@@ -48,28 +49,32 @@ def startup_lines(settings: Settings, url: str) -> list[str]:
     if settings.public_url:
         lines.append(f"  public URL:   {settings.public_url}   (paymentUrl and H5 QR codes)")
     for merchant in settings.merchants:
-        lines.append(f"  merchant:     apiKey={merchant.api_key}  secret={merchant.secret}")
+        # Secrets from a file or the environment may be shared ones: never in a CI log.
+        secret = merchant.secret if merchant.source in SHOWN_SECRETS else "***"
+        lines.append(f"  merchant:     apiKey={merchant.api_key}  secret={secret}")
     lines.append("Press Ctrl-C to stop.")
     return lines
 
 
 def serve(flags: dict[str, object]) -> int:
     from mockpms.app import create_app
-    from mockpms.server import serve_forever
+    from mockpms.server import bound_url, make_server, run
 
     try:
         settings = load_settings(flags)
         app = create_app(settings)
-        _check_port_free(settings.host, settings.port)
+        server = _bind(app, settings, make_server)
     except ConfigError as error:
         print(f"mockpms: error: {error}", file=sys.stderr)
         return 2
-    shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
-    print("\n".join(startup_lines(settings, f"http://{shown}:{settings.port}")), flush=True)
+    # Printed once the socket is bound: a log-wait (Testcontainers) never races it, and
+    # --port 0 shows the port it got.
+    url = bound_url(settings.host, int(server.effective_port))
+    print("\n".join(startup_lines(settings, url)), flush=True)
     # As PID 1 in a container SIGTERM has no default action: make it stop the server.
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        serve_forever(app, settings.host, settings.port, settings.threads)
+        run(server)
     except KeyboardInterrupt:
         pass
     finally:
@@ -81,22 +86,18 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _check_port_free(host: str, port: int) -> None:
-    """Fail with one line before starting, rather than with waitress's traceback."""
+def _bind(app: Any, settings: Settings, make_server: Any) -> Any:
+    """The bound server, or one line saying why the address cannot be used."""
+    host, port = settings.host, settings.port
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        return make_server(app, host, port, settings.threads)
     except socket.gaierror as error:
         raise ConfigError(f"--host {host!r}: cannot resolve it ({error.strerror})") from None
-    family, kind, proto, _, address = infos[0]
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as error:
-            raise ConfigError(
-                f"--port {port}: cannot listen on {host}:{port} ({error.strerror}); "
-                f"choose another port with --port or MOCKPMS_PORT"
-            ) from None
+    except OSError as error:
+        raise ConfigError(
+            f"--port {port}: cannot listen on {host}:{port} ({error.strerror}); "
+            f"choose another port with --port or MOCKPMS_PORT"
+        ) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -35,11 +36,19 @@ class Merchant:
     store_code: str = "ST01"
     till_id: str = "01"
     sales_man: str = "9999"
+    # Where the credentials came from: the start-up banner shows a secret only for the
+    # built-in sandbox merchant, one given by flag, or one made in code (SHOWN_SECRETS).
+    source: str = field(default="code", compare=False)
+
+
+SHOWN_SECRETS = frozenset({"default", "flag", "code"})
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_THREADS = 1024
 
 
 def _default_merchant() -> Merchant:
     data = json.loads((FIXTURES_DIR / "merchant.json").read_text(encoding="utf-8"))
-    return _merchant_from(data, "fixtures/merchant.json")
+    return replace(_merchant_from(data, "fixtures/merchant.json"), source="default")
 
 
 def _merchant_from(data: Mapping[str, Any], where: str) -> Merchant:
@@ -156,9 +165,27 @@ def _text(text: Any) -> str:
 
 def _url(text: Any) -> str:
     value = _text(text).rstrip("/")
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  # raises ValueError for a port out of range
+    except ValueError:
+        raise ValueError(
+            "must be a URL with a valid host and port, e.g. http://mockpms:8080"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("must be an http:// or https:// URL, e.g. http://mockpms:8080")
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        raise ValueError(
+            "must be a base URL without ?query or #fragment (paths are appended to it), "
+            "e.g. http://mockpms:8080"
+        )
+    return value
+
+
+def _threads(text: Any) -> int:
+    value = _positive_int(text)
+    if value > MAX_THREADS:
+        raise ValueError(f"must be at most {MAX_THREADS} (each is an OS thread)")
     return value
 
 
@@ -220,18 +247,36 @@ OPTIONS: tuple[Option, ...] = (
     Option("journal_cap", _positive_int, "requests kept in the journal", "N"),
     Option("webhook_log_cap", _positive_int, "webhook attempts kept in the log", "N"),
     Option("transaction_cap", _positive_int, "transactions kept (oldest finished evicted)", "N"),
-    Option("threads", _positive_int, "server worker threads", "N"),
+    Option("threads", _threads, "server worker threads", "N"),
     Option("gateways", _gateway_list, "gateway types offered (default: all six)", "LIST"),
 )
 OPTION_NAMES = {option.name for option in OPTIONS}
 
 
 def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The TOML file's table; ConfigError (one line) for anything that is not one.
+
+    Only a regular file of at most 1 MiB is read: a FIFO or a device (/dev/zero)
+    would hang or exhaust memory before any TOML error could be reported.
+    """
+    file = Path(path)
     try:
-        with Path(path).open("rb") as handle:
-            data = tomllib.load(handle)
+        info = file.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"config file {path}: not a regular file; give a TOML file")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"config file {path}: larger than 1 MiB; is it the right file?")
+        raw = file.read_bytes()
     except OSError as exc:
         raise ConfigError(f"config file {path}: cannot read it ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"config file {path}: not UTF-8 text (byte {exc.start}); save it as UTF-8 TOML"
+        ) from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path}: not valid TOML ({exc})") from None
     unknown = set(data) - OPTION_NAMES - {"merchants"}
@@ -254,29 +299,39 @@ def load_settings(
     definitions = _gateway_definitions(file_values, config_file)
 
     values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     for option in OPTIONS:
+        # Every source is checked, not only the winner: a bad value in the file stays
+        # an error while a flag overrides it, rather than surfacing the day it does not.
         for source, raw in (
-            (option.flag, flags.get(option.name)),
-            (option.env, environ.get(option.env)),
-            (f"{config_file}: {option.name}", file_values.get(option.name)),
+            ("file", file_values.get(option.name)),
+            ("env", environ.get(option.env)),
+            ("flag", flags.get(option.name)),
         ):
-            if raw is None or (source == option.env and raw == ""):
+            if raw is None or (source == "env" and raw == ""):
                 continue
             try:
                 values[option.name] = option.convert(raw)
             except ValueError as exc:
-                raise ConfigError(f"{source}={raw!r}: {exc}") from None
-            break
+                raise ConfigError(
+                    f"{source_name(source, option, config_file)}={raw!r}: {exc}"
+                ) from None
+            sources[option.name] = source
 
     merchants = [
-        _merchant_from(item, f"config file {config_file}: merchants[{index}]")
+        replace(
+            _merchant_from(item, f"config file {config_file}: merchants[{index}]"), source="file"
+        )
         for index, item in enumerate(_merchant_tables(file_values.get("merchants"), config_file))
     ]
     api_key, secret = values.pop("api_key", None), values.pop("secret", None)
     if (api_key is None) != (secret is None):
         raise ConfigError("--api-key and --secret (MOCKPMS_API_KEY, MOCKPMS_SECRET) go together")
     if api_key is not None and secret is not None:
-        merchants.insert(0, replace(_default_merchant(), api_key=api_key, secret=secret))
+        merchants.insert(
+            0,
+            replace(_default_merchant(), api_key=api_key, secret=secret, source=sources["secret"]),
+        )
     if not merchants:
         merchants.append(_default_merchant())
     seen: set[str] = set()
@@ -304,6 +359,15 @@ def _gateway_definitions(
         del file_values["gateways"]
         return parse_gateways(value, Path(config_file).resolve().parent, where)
     return None
+
+
+def source_name(source: str, option: Option, config_file: object) -> str:
+    """How a message names where a value came from: --flag, MOCKPMS_ENV or file: key."""
+    if source == "flag":
+        return option.flag
+    if source == "env":
+        return option.env
+    return f"{config_file}: {option.name}"
 
 
 def _merchant_tables(value: Any, config_file: object) -> list[Any]:

@@ -3,20 +3,91 @@
 waitress is a production-grade, pure-Python threaded WSGI server: no C build,
 quick to start, and it serves many concurrent requests on a bounded thread
 pool, which is what a sandbox shared by a test suite needs.
+
+`make_server` is the one place its options are set, for both uses:
+- a body over --max-body is refused as soon as its Content-Length (or the
+  running count of a chunked body) passes the limit, never read or spooled;
+- request and answer buffers stay in memory (a read-only /tmp, as in
+  `docker run --read-only`, breaks nothing);
+- refusals waitress makes itself (a bad request line, a body too large) carry
+  mockpms's JSON error shape, not waitress's plain text.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 from typing import Any, cast
 
 from flask import Flask
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
+from waitress.task import ErrorTask
 
 # Idle wake-up of waitress's socket loop; also bounds how long stop() can take.
 LOOP_TIMEOUT = 0.05
+# Answers larger than this would go to a temporary file; the control API's listings
+# are paged, so no answer comes near it.
+OUTBUF_IN_MEMORY = 64 * 1024 * 1024
+
+
+class JsonErrorTask(ErrorTask):
+    """waitress's own refusals as JSON: the PMS envelope, or the control API's error."""
+
+    def execute(self) -> None:
+        error: Any = cast(Any, self.request).error
+        path = getattr(self.request, "path", "") or ""
+        message = f"{error.reason}: {error.body}".strip()
+        if error.code == 413:
+            message = (
+                f"the request body is larger than the limit of "
+                f"{self.channel.server.adj.max_request_body_size} bytes (--max-body)"
+            )
+        if path == "/_mock" or path.startswith("/_mock/"):
+            answer: dict[str, Any] = {"error": message, "status": error.code}
+        else:
+            answer = {"errorCode": "40002", "errorMessage": message}
+        body = json.dumps(answer).encode()
+        self.status = f"{error.code} {error.reason}"
+        cast(Any, self.response_headers).append(("Content-Type", "application/json"))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class JsonErrorChannel(HTTPChannel):
+    error_task_class = JsonErrorTask
+
+
+def make_server(app: Flask, host: str, port: int, threads: int) -> Any:
+    """A bound waitress server (not yet running); OSError when the address is taken."""
+    max_body: int = app.extensions["mockpms"].settings.max_body
+    # waitress's stubs type the result as a union without effective_port
+    server: Any = cast(Any, create_server)(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        asyncore_loop_timeout=LOOP_TIMEOUT,
+        channel_timeout=30,
+        clear_untrusted_proxy_headers=True,
+        ident="mockpms",
+        max_request_body_size=max_body,
+        inbuf_overflow=max_body + 1,
+        outbuf_overflow=OUTBUF_IN_MEMORY,
+    )
+    server.channel_class = JsonErrorChannel
+    return server
+
+
+def bound_url(host: str, port: int) -> str:
+    """The URL to print for a bound address: a wildcard shown as loopback, IPv6 bracketed."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
 
 
 class ServerThread:
@@ -24,17 +95,7 @@ class ServerThread:
 
     def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
         self.app = app
-        # waitress's stubs type the result as a union without effective_port
-        self._server: Any = cast(Any, create_server)(
-            app,
-            host=host,
-            port=port,
-            threads=threads,
-            asyncore_loop_timeout=LOOP_TIMEOUT,
-            channel_timeout=30,
-            clear_untrusted_proxy_headers=True,
-            ident="mockpms",
-        )
+        self._server: Any = make_server(app, host, port, threads)
         self.host: str = host
         self.port: int = int(self._server.effective_port)
         self.ready = threading.Event()
@@ -42,8 +103,7 @@ class ServerThread:
 
     @property
     def url(self) -> str:
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
-        return f"http://{host}:{self.port}"
+        return bound_url(self.host, self.port)
 
     def _run(self) -> None:
         self.ready.set()
@@ -72,11 +132,8 @@ class ServerThread:
         self.stop()
 
 
-def serve_forever(app: Flask, host: str, port: int, threads: int) -> None:
+def run(server: Any) -> None:
     """`mockpms serve`: block until interrupted (Ctrl-C or SIGTERM)."""
-    server: Any = create_server(
-        app, host=host, port=port, threads=threads, ident="mockpms", channel_timeout=30
-    )
     try:
         server.run()
     finally:

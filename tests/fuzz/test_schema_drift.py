@@ -182,11 +182,9 @@ def boundaries(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
                 st.sampled_from([v + d for v in edges if v is not None for d in (-1, 0, 1)])
             )
         if option.get("type") == "string" and "maxLength" in option and "enum" not in option:
-            limit = option["maxLength"]
-            grown = st.tuples(from_schema(option), st.integers(-1, 3)).map(
-                lambda pair, limit=limit: _pad(pair[0], limit + pair[1])
-            )
-            options.append(grown)
+            limit: int = option["maxLength"]
+            lengths = st.integers(limit - 1, limit + 3)
+            options.append(st.builds(_pad, from_schema(option), lengths))
     return st.one_of(options)
 
 
