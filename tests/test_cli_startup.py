@@ -20,6 +20,7 @@ def refused(*args: str, env: dict[str, str] | None = None) -> str:
     """Run `mockpms serve` expecting it to refuse: exit 2, one line on stderr, no banner."""
     done = subprocess.run(
         [*SERVE, *args],
+        check=False,
         capture_output=True,
         text=True,
         timeout=20,
