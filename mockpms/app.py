@@ -44,6 +44,7 @@ def create_app(
         control_transactions,
         control_webhooks,
         dashboard,
+        guard,
         h5,
         pages,
         pms,
@@ -58,6 +59,7 @@ def create_app(
     app.register_blueprint(pages.bp)
     app.register_blueprint(control_admin.bp)
     app.register_blueprint(dashboard.bp)
+    guard.install(app)
     if settings.admin_token:  # no per-request cost for the open sandbox
         app.before_request(control_admin.admin_guard)
     app.wsgi_app = DropMiddleware(app.wsgi_app)  # type: ignore[method-assign]
@@ -117,11 +119,16 @@ def _register_error_handlers(app: Flask) -> None:
     def _werkzeug_error(error: HTTPException) -> Response:
         status = error.code or 500
         message = _HTTP_MESSAGES.get(status, error.description or error.name)
+        allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or ()))
         if status == 405:
-            message = f"{request.method} is not allowed on {request.path}; " + message
+            hint = f"use {allowed}" if request.path.startswith("/_mock") else message
+            message = f"{request.method} is not allowed on {request.path}; {hint}"
         if status == 404:
             message = f"no such endpoint: {request.path}; " + message
-        return render_error(HttpError(status, message))
+        response = render_error(HttpError(status, message))
+        if status == 405 and allowed:
+            response.headers["Allow"] = allowed
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:  # never a traceback to the client

@@ -103,8 +103,10 @@ class Settings:
     journal_cap: int = 1000
     webhook_log_cap: int = 10000
     transaction_cap: int = 200_000
+    session_cap: int = 200_000
     threads: int = 8
     gateways: tuple[str, ...] | None = None  # narrows the list in force
+    allowed_hosts: tuple[str, ...] = ()
     # [[gateways]] tables of the config file: they replace the built-in six.
     gateway_definitions: tuple[Gateway, ...] | None = None
 
@@ -211,6 +213,13 @@ def _gateway_list(text: Any) -> tuple[str, ...]:
     return tuple(i.strip().upper() for i in items if i.strip())
 
 
+def _host_list(text: Any) -> tuple[str, ...]:
+    items = text.split(",") if isinstance(text, str) else text
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise ValueError("must be a list of host names, e.g. mockpms.test,shop.internal")
+    return tuple(i.strip().lower() for i in items if i.strip())
+
+
 @dataclass(frozen=True)
 class Option:
     name: str
@@ -247,8 +256,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("journal_cap", _positive_int, "requests kept in the journal", "N"),
     Option("webhook_log_cap", _positive_int, "webhook attempts kept in the log", "N"),
     Option("transaction_cap", _positive_int, "transactions kept (oldest finished evicted)", "N"),
+    Option("session_cap", _positive_int, "H5 sessions kept (oldest closed evicted)", "N"),
     Option("threads", _threads, "server worker threads", "N"),
     Option("gateways", _gateway_list, "gateway types offered (default: all six)", "LIST"),
+    Option("allowed_hosts", _host_list, "more Host names /_mock answers to (* for any)", "LIST"),
 )
 OPTION_NAMES = {option.name for option in OPTIONS}
 

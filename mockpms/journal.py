@@ -1,8 +1,15 @@
 """The request journal: what the merchant's code actually sent to PMS, and what it got back.
 
 A bounded deque (oldest entries dropped past `journal_cap`), so a sandbox that
-runs for weeks keeps a constant footprint. Bodies are stored with `sign`
-redacted and cut to a few KiB: the journal is for reading, not for replaying.
+runs for weeks keeps a constant footprint. Bodies are kept as the bytes that
+arrived, cut to BODY_LIMIT: memory is bounded by cap x BODY_LIMIT whatever the
+body holds (a parsed body of 8 KiB of `[]` costs 200 KiB), and nothing stored
+can break rendering later (a body nested a thousand deep is shown as text).
+
+When read, `sign` is never shown: a JSON object's `sign` is masked, and every
+value shaped like a sign (28 characters of Base64 ending in "=", also
+URL-encoded or with JSON's escaped slash) is masked wherever it stands, so a
+form-encoded body, a cut one or a key written "\u0073ign" leaks nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +26,10 @@ from typing import Any
 # Stored bodies larger than this are kept as truncated text, not as JSON.
 BODY_LIMIT = 8 * 1024
 REDACTED = "***"
+# Base64(HMAC-SHA1) is 27 characters and "=": as sent, URL-encoded, or JSON-escaped.
+SIGN_LIKE = re.compile(r"(?:[A-Za-z0-9+/]|\\/|%2[BbFf]){27}(?:=|%3[Dd])")
 _SIGN_IN_TEXT = re.compile(r'("sign"\s*:\s*)"(?:[^"\\]|\\.)*"')
+MAX_SHOWN_DEPTH = 64
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass costs a setattr call per field
@@ -52,7 +62,7 @@ class Entry:
             "path": self.path,
             "endpoint": self.endpoint,
             "apiKey": self.api_key,
-            "body": _without_sign(self.body),
+            "body": shown_body(self.body),
             "status": self.status,
             "errorCode": self.error_code,
             "errorMessage": self.error_message,
@@ -61,36 +71,60 @@ class Entry:
         }
 
 
-def _without_sign(body: Any) -> Any:
-    """The body as shown: a JSON object keeps every field but `sign`'s value.
+def kept_body(raw: bytes) -> bytes:
+    """What the journal stores of a body: its bytes, cut to BODY_LIMIT (no copy below it)."""
+    return raw if len(raw) <= BODY_LIMIT else raw[:BODY_LIMIT]
 
-    Redacted when read, not when recorded, so the request path only keeps a reference.
+
+def shown_body(body: Any) -> Any:
+    """A stored body as GET /_mock/requests shows it, with no sign anywhere.
+
+    Bytes that are a whole JSON object come back as the object; anything else
+    (not JSON, cut, nested too deeply to show) as text. Strings already stored as
+    text (a refusal's note) are shown as they are, masked all the same.
     """
-    if isinstance(body, dict) and "sign" in body:
-        return {**body, "sign": REDACTED}
-    return body
-
-
-def redact(raw: bytes) -> Any:
-    """A request body as the journal keeps it: a JSON object with sign hidden, or text.
-
-    Text bodies (not JSON, not an object, or over BODY_LIMIT) are cut to BODY_LIMIT
-    characters, with any `"sign": "..."` masked all the same.
-    """
-    if len(raw) <= BODY_LIMIT:
+    if isinstance(body, bytes):
         try:
-            data = json.loads(raw.decode("utf-8"))
+            data = json.loads(body.decode("utf-8")) if len(body) < BODY_LIMIT else None
         except (UnicodeDecodeError, ValueError, RecursionError):
             data = None
         if isinstance(data, dict):
-            if "sign" in data:
-                data["sign"] = REDACTED
-            return data
-    text = raw[:BODY_LIMIT].decode("utf-8", errors="replace")
-    text = _SIGN_IN_TEXT.sub(rf'\1"{REDACTED}"', text)
-    if len(raw) > BODY_LIMIT:
-        text += f"... ({len(raw)} bytes in all)"
-    return text
+            masked = _masked(data, 0)
+            if masked is not _TOO_DEEP:
+                return masked
+        text = body.decode("utf-8", errors="replace")
+        if len(body) >= BODY_LIMIT:
+            text += " ... (cut)"
+        return _masked_text(text)
+    if isinstance(body, str):
+        return _masked_text(body)
+    return body
+
+
+def _masked_text(text: str) -> str:
+    return SIGN_LIKE.sub(REDACTED, _SIGN_IN_TEXT.sub(rf'\1"{REDACTED}"', text))
+
+
+_TOO_DEEP = object()
+
+
+def _masked(value: Any, depth: int) -> Any:
+    if depth > MAX_SHOWN_DEPTH:
+        return _TOO_DEEP
+    if isinstance(value, str):
+        return SIGN_LIKE.sub(REDACTED, value)
+    if isinstance(value, dict):
+        shown = {}
+        for key, item in value.items():
+            inner = REDACTED if key == "sign" else _masked(item, depth + 1)
+            if inner is _TOO_DEEP:
+                return _TOO_DEEP
+            shown[SIGN_LIKE.sub(REDACTED, key)] = inner
+        return shown
+    if isinstance(value, list):
+        items = [_masked(item, depth + 1) for item in value]
+        return _TOO_DEEP if any(item is _TOO_DEEP for item in items) else items
+    return value
 
 
 class Journal:
@@ -104,11 +138,6 @@ class Journal:
         self.dropped = 0  # entries that fell off the front since the last reset
 
     def record(self, **fields: Any) -> Entry:
-        body = fields.get("body")
-        if isinstance(body, dict):
-            rrn, session_id = body.get("rrn"), body.get("sessionId")
-            fields.setdefault("rrn", rrn if isinstance(rrn, str) else None)
-            fields.setdefault("session_id", session_id if isinstance(session_id, str) else None)
         with self._lock:
             entry = Entry(id=next(self._ids), **fields)
             if len(self._entries) == self.cap:

@@ -29,7 +29,7 @@ from mockpms.ids import IdGenerator
 from mockpms.models import Transaction, TxStatus
 from mockpms.outcomes import PaymentResult, success
 from mockpms.pms_requests import SaleRequest
-from mockpms.store import Store
+from mockpms.store import Page, Store
 
 TRANSITIONS: dict[TxStatus, frozenset[TxStatus]] = {
     TxStatus.PENDING: frozenset(
@@ -167,6 +167,34 @@ class Lifecycle:
             for txn in found:
                 self._expire_if_due(txn)
             return found
+
+    def transaction_page(
+        self,
+        api_key: str | None,
+        status: str | None,
+        *,
+        after: int | None,
+        limit: int,
+        newest_first: bool,
+    ) -> Page[Transaction]:
+        """A page of transactions (of a merchant, in a state: pending... or 01..05), their
+        expiry applied; the walk is bounded, so the store lock is never held for long."""
+        now = self.clock.now()
+
+        def match(txn: Transaction) -> bool:
+            if api_key is not None and txn.api_key != api_key:
+                return False
+            if status is None:
+                return True
+            expired = txn.status is TxStatus.PENDING and now >= txn.expires_at
+            state = TxStatus.TIMEOUT if expired else txn.status
+            return status in (state.value, state.gw_ref_status)
+
+        with self.changing():
+            page = self.store.transaction_page(after, limit, newest_first, match)
+            for txn in page.records:
+                self._expire_if_due(txn)
+            return page
 
     def _fresh(self, txn: Transaction | None) -> Transaction | None:
         if txn is not None:

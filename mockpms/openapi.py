@@ -163,6 +163,24 @@ def _query(name: str, description: str, schema: Schema | None = None) -> dict[st
     }
 
 
+def _paging(after: str = "after") -> list[dict[str, Any]]:
+    """The paging parameters every listing takes (views/control.paging)."""
+    return [
+        _query(
+            "limit",
+            "page size, 1 to 5000 (default 500)",
+            {"type": "integer", "minimum": 1, "maximum": 5000},
+        ),
+        _query(
+            "order", "oldest first (default) or newest first", string(enum=["oldest", "newest"])
+        ),
+        _query(after, "the cursor the previous page answered as `next`"),
+    ]
+
+
+NEXT = {"type": "string", "nullable": True, "description": "cursor of the next page; null: done"}
+
+
 def _path(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
 
@@ -226,17 +244,19 @@ def _control_paths(h5_types: tuple[str, ...]) -> dict[str, Any]:
         "/_mock/transactions": {
             "get": _control(
                 "listTransactions",
-                "Transactions, oldest first",
+                "Transactions, a page at a time",
                 obj(
                     {
                         "transactions": {"type": "array", "items": ref("ControlTransaction")},
                         "count": {"type": "integer"},
+                        "next": NEXT,
                     },
-                    ["transactions", "count"],
+                    ["transactions", "count", "next"],
                 ),
                 parameters=[
                     _query("apiKey", "only this merchant"),
                     _query("status", "a state (pending, success, ...) or a gwRefStatus (01..05)"),
+                    *_paging(),
                 ],
             )
         },
@@ -274,14 +294,19 @@ def _control_paths(h5_types: tuple[str, ...]) -> dict[str, Any]:
         "/_mock/sessions": {
             "get": _control(
                 "listSessions",
-                "H5 sessions, oldest first",
+                "H5 sessions, a page at a time",
                 obj(
-                    {"sessions": {"type": "array", "items": ref("ControlSession")}},
-                    ["sessions"],
+                    {
+                        "sessions": {"type": "array", "items": ref("ControlSession")},
+                        "count": {"type": "integer"},
+                        "next": NEXT,
+                    },
+                    ["sessions", "count", "next"],
                 ),
                 parameters=[
                     _query("apiKey", "only this merchant"),
                     _query("status", "only this status", string(enum=list("012"))),
+                    *_paging(),
                 ],
             )
         },
@@ -337,13 +362,16 @@ def _control_paths(h5_types: tuple[str, ...]) -> dict[str, Any]:
                         "count": {"type": "integer"},
                         "attempts": {"type": "array", "items": ref("WebhookAttempt")},
                         "deliveries": {"type": "array", "items": ref("WebhookDelivery")},
+                        "next": NEXT,
+                        "nextDelivery": NEXT,
                     },
-                    ["count", "attempts", "deliveries"],
+                    ["count", "attempts", "deliveries", "next", "nextDelivery"],
                 ),
                 parameters=[
                     _query("rrn", "only this rrn"),
                     _query("sessionId", "only this H5 session"),
-                    _query("limit", "keep the newest N", {"type": "integer", "minimum": 0}),
+                    *_paging(),
+                    _query("afterDelivery", "the series cursor the previous page gave"),
                 ],
             )
         },
@@ -356,14 +384,16 @@ def _control_paths(h5_types: tuple[str, ...]) -> dict[str, Any]:
                         "requests": {"type": "array", "items": ref("JournalEntry")},
                         "cap": {"type": "integer"},
                         "dropped": {"type": "integer"},
+                        "next": NEXT,
                     },
-                    ["requests", "cap", "dropped"],
+                    ["requests", "cap", "dropped", "next"],
                 ),
                 parameters=[
                     _query("endpoint", "only this endpoint", string(enum=list(PMS_ENDPOINTS))),
                     _query("rrn", "only requests whose body has this rrn"),
                     _query("apiKey", "only this merchant"),
                     _query("sessionId", "only requests whose body has this sessionId"),
+                    *_paging(),
                 ],
             )
         },

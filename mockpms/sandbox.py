@@ -30,7 +30,9 @@ class Sandbox:
     ) -> None:
         self.settings = settings
         self.clock = clock or Clock()
-        self.store: Store = store or MemoryStore(transaction_cap=settings.transaction_cap)
+        self.store: Store = store or MemoryStore(
+            settings.transaction_cap, settings.session_cap, settings.h5_countdown
+        )
         self.ids = IdGenerator(settings.seed)
         self.gateways = GatewayCatalog(settings.gateways, settings.gateway_definitions)
         self.events = Events()

@@ -26,6 +26,8 @@ from waitress.channel import HTTPChannel
 from waitress.server import create_server
 from waitress.task import ErrorTask
 
+from mockpms.endpoints import endpoint_of
+
 # Idle wake-up of waitress's socket loop; also bounds how long stop() can take.
 LOOP_TIMEOUT = 0.05
 # Answers larger than this would go to a temporary file; the control API's listings
@@ -49,12 +51,36 @@ class JsonErrorTask(ErrorTask):
             answer: dict[str, Any] = {"error": message, "status": error.code}
         else:
             answer = {"errorCode": "40002", "errorMessage": message}
+        _journal_refusal(self, path, error.code, answer)
         body = json.dumps(answer).encode()
         self.status = f"{error.code} {error.reason}"
         cast(Any, self.response_headers).append(("Content-Type", "application/json"))
         self.set_close_on_finish()
         self.content_length = len(body)
         self.write(body)
+
+
+def _journal_refusal(task: Any, path: str, status: int, answer: dict[str, Any]) -> None:
+    """A PMS call refused by the server itself still appears in the journal."""
+    endpoint = endpoint_of(path)
+    box = getattr(task.channel.server, "mockpms_sandbox", None)
+    if endpoint is None or box is None:
+        return
+    request = task.request
+    box.journal.record(
+        time=box.clock.now(),
+        method=getattr(request, "command", "") or "",
+        path=path,
+        endpoint=endpoint.name,
+        api_key=None,
+        body=f"(not read: {getattr(request, 'content_length', 0)} bytes is over the limit)"
+        if status == 413
+        else "(not read: the server refused the request)",
+        status=status,
+        error_code=answer.get("errorCode"),
+        error_message=answer.get("errorMessage"),
+        duration_ms=0.0,
+    )
 
 
 class JsonErrorChannel(HTTPChannel):
@@ -79,6 +105,7 @@ def make_server(app: Flask, host: str, port: int, threads: int) -> Any:
         outbuf_overflow=OUTBUF_IN_MEMORY,
     )
     server.channel_class = JsonErrorChannel
+    server.mockpms_sandbox = app.extensions["mockpms"]  # for the refusals' journal entries
     return server
 
 

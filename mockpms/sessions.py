@@ -21,6 +21,7 @@ from mockpms.lifecycle import Lifecycle
 from mockpms.models import H5Session, SessionStatus, Transaction
 from mockpms.outcomes import success
 from mockpms.pms_requests import SessionRequest
+from mockpms.store import Page
 
 
 class SessionClosed(PaymentError):
@@ -94,6 +95,29 @@ class Sessions:
             for session in found:
                 self._note_expiry(session)
             return found
+
+    def page(
+        self,
+        api_key: str | None,
+        status: str | None,
+        *,
+        after: int | None,
+        limit: int,
+        newest_first: bool,
+    ) -> Page[H5Session]:
+        """A page of sessions (of a merchant, with a query status 0/1/2), expiries noted."""
+        now, countdown = self.clock.now(), self.settings.h5_countdown
+
+        def match(session: H5Session) -> bool:
+            if api_key is not None and session.api_key != api_key:
+                return False
+            return status is None or session.status(now, countdown).value == status
+
+        with self.lifecycle.changing():
+            page = self.store.session_page(after, limit, newest_first, match)
+            for session in page.records:
+                self._note_expiry(session)
+            return page
 
     def paid_transaction(self, session: H5Session) -> Transaction | None:
         if session.paid_rrn is None:

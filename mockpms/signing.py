@@ -25,16 +25,26 @@ def sign(timestamp: int | str, secret: str) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
+JAVA_LONG_MAX = 2**63 - 1
+
+
 def timestamp_text(value: object) -> str:
     """The timestamp's digits exactly as the client sent them, or raise naming the rule."""
     if isinstance(value, bool) or value is None:
         raise AuthError(_timestamp_rule(value), field="timestamp")
     if isinstance(value, int):
-        if value < 0:
+        if value < 0 or value > JAVA_LONG_MAX:  # a Java long; hundreds of digits overflow
             raise AuthError(_timestamp_rule(value), field="timestamp")
         return str(value)
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
         return value  # 19 digits: a Java long; longer would also be slow for int()
+    if isinstance(value, str) and "getTime()" in value:
+        raise AuthError(
+            f"timestamp: {value[:40]!r} is the PMS document's JavaScript snippet sent as text "
+            f"(its quotes make it a literal string); send the number itself: "
+            f'var timestamp = "" + Date.now()',
+            field="timestamp",
+        )
     raise AuthError(_timestamp_rule(value), field="timestamp")
 
 
@@ -55,6 +65,8 @@ def _describe(value: object) -> str:
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:40] + "..."
         return f"the string {shown!r}"
+    if isinstance(value, int):
+        return f"an integer of {len(str(value))} digits (a Java long has at most 19)"
     return f"a JSON {type(value).__name__}"
 
 
@@ -75,7 +87,8 @@ def verify(
         raise AuthError(
             f"timestamp: {digits} looks like seconds since the epoch; PMS expects milliseconds "
             f"(13 digits, e.g. {int(digits) * 1000}): use System.currentTimeMillis() in Java, "
-            f"Date.now() in JavaScript, int(time.time() * 1000) in Python",
+            f"Date.now() in JavaScript, int(time.time() * 1000) in Python, "
+            f"(int) round(microtime(true) * 1000) in PHP",
             field="timestamp",
         )
     if not isinstance(signature, str) or not signature:

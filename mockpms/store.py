@@ -11,9 +11,12 @@ records; callers outside the lifecycle treat them as read-only.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import islice
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from mockpms.errors import PaymentError, PmsError
 from mockpms.models import H5Session, Transaction
@@ -49,35 +52,135 @@ class Store(Protocol):
     def sessions_with_id(self, session_id: str) -> list[H5Session]: ...
     def counts(self) -> dict[str, int]: ...
 
+    def transaction_page(
+        self,
+        after: int | None,
+        limit: int,
+        newest_first: bool,
+        match: Callable[[Transaction], bool],
+    ) -> Page[Transaction]:
+        """A bounded page in arrival order from a cursor, looking at a bounded number
+        of records under the lock (a page may come back short, with a cursor)."""
+
+    def session_page(
+        self,
+        after: int | None,
+        limit: int,
+        newest_first: bool,
+        match: Callable[[H5Session], bool],
+    ) -> Page[H5Session]: ...
+
     def reset(self) -> None:
         """Forget every transaction and session."""
 
 
-class MemoryStore:
-    """Dicts under one RLock; the cap evicts the oldest finished records first."""
+R = TypeVar("R", Transaction, H5Session)
+Key = tuple[str, str]
+PAGE_SCAN = 20_000  # positions one page may look at under the lock (filters that match little)
 
-    def __init__(self, transaction_cap: int = 200_000) -> None:
+
+@dataclass(frozen=True)
+class Page(Generic[R]):
+    """One page of a listing: the records, and the cursor of the next page (None: done)."""
+
+    records: list[R]
+    next_cursor: str | None
+
+
+class _Ledger(Generic[R]):
+    """Records by key in arrival order, each with a sequence number for paging.
+
+    `order` is the sorted list of live and removed sequence numbers (removed ones
+    are skipped, and compacted away once they outnumber the live), so a page
+    starts with one bisect and never walks from the front.
+    """
+
+    def __init__(self) -> None:
+        self.items: OrderedDict[Key, R] = OrderedDict()
+        self.by_token: dict[str, R] = {}
+        self._seq_of: dict[Key, int] = {}
+        self._key_at: dict[int, Key] = {}
+        self._order: list[int] = []
+        self._next = 1
+
+    def add(self, key: Key, record: R) -> None:
+        seq, self._next = self._next, self._next + 1
+        self.items[key] = record
+        self.by_token[record.token] = record
+        self._seq_of[key] = seq
+        self._key_at[seq] = key
+        self._order.append(seq)
+
+    def remove(self, key: Key) -> R:
+        record = self.items.pop(key)
+        self.by_token.pop(record.token, None)
+        del self._key_at[self._seq_of.pop(key)]
+        if len(self._order) > 2 * len(self.items) + 64:
+            self._order = [seq for seq in self._order if seq in self._key_at]
+        return record
+
+    def clear(self) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def page(
+        self, after: int | None, limit: int, newest_first: bool, match: Callable[[R], bool]
+    ) -> Page[R]:
+        order = self._order
+        if newest_first:
+            position = (bisect_left(order, after) if after is not None else len(order)) - 1
+            step, stop = -1, -1
+        else:
+            position = bisect_right(order, after) if after is not None else 0
+            step, stop = 1, len(order)
+        found: list[R] = []
+        last: int | None = None
+        for _ in range(PAGE_SCAN):
+            if position == stop or len(found) == limit:
+                break
+            seq = order[position]
+            key = self._key_at.get(seq)
+            if key is not None and match(self.items[key]):
+                found.append(self.items[key])
+            last = seq
+            position += step
+        more = position != stop
+        return Page(found, str(last) if more and last is not None else None)
+
+
+class MemoryStore:
+    """Dicts under one RLock; caps evict the oldest finished records first."""
+
+    def __init__(
+        self,
+        transaction_cap: int = 200_000,
+        session_cap: int | None = None,
+        h5_countdown: float = 300.0,
+    ) -> None:
         self.lock = threading.RLock()
         self.transaction_cap = transaction_cap
-        self._transactions: OrderedDict[tuple[str, str], Transaction] = OrderedDict()
-        self._transactions_by_token: dict[str, Transaction] = {}
-        self._sessions: OrderedDict[tuple[str, str], H5Session] = OrderedDict()
-        self._sessions_by_token: dict[str, H5Session] = {}
+        self.session_cap = session_cap or transaction_cap
+        self.h5_countdown = h5_countdown
+        self._transactions: _Ledger[Transaction] = _Ledger()
+        self._sessions: _Ledger[H5Session] = _Ledger()
+        # Sessions by what eviction may take: closed ones, counting down (by scan
+        # time), never scanned (by creation). Every session is in exactly one.
+        self._closed: OrderedDict[Key, None] = OrderedDict()
+        self._scanned: OrderedDict[Key, None] = OrderedDict()
+        self._unscanned: OrderedDict[Key, None] = OrderedDict()
 
     # ------------------------------------------------------------ transactions
 
     def add_transaction(self, txn: Transaction) -> None:
         with self.lock:
-            if txn.key in self._transactions:
+            if txn.key in self._transactions.items:
                 raise PaymentError(
                     f"rrn: {txn.rrn!r} is a duplicate of an earlier transaction of this "
                     f"merchant; the payment fails. Every online/sales call needs a new rrn "
                     f"(query the first one with online/query)",
                     field="rrn",
                 )
-            self._transactions[txn.key] = txn
-            self._transactions_by_token[txn.token] = txn
-            if len(self._transactions) > self.transaction_cap:
+            self._transactions.add(txn.key, txn)
+            if len(self._transactions.items) > self.transaction_cap:
                 self._evict(now=txn.created_at)
 
     def _evict(self, now: float) -> None:
@@ -88,93 +191,145 @@ class MemoryStore:
         (the store may then briefly hold more than the cap). OrderedDict: iterating
         from the front stays cheap however many entries were deleted there.
         """
-        excess = len(self._transactions) - self.transaction_cap
-        doomed: list[tuple[str, str]] = []
-        for key, txn in islice(self._transactions.items(), EVICTION_LOOKAHEAD):
+        items = self._transactions.items
+        excess = len(items) - self.transaction_cap
+        doomed: list[Key] = []
+        for key, txn in islice(items.items(), EVICTION_LOOKAHEAD):
             if len(doomed) == excess:
                 break
             if txn.status.is_final or txn.expires_at <= now:
                 doomed.append(key)
         for key in doomed:
-            txn = self._transactions.pop(key)
-            self._transactions_by_token.pop(txn.token, None)
+            self._transactions.remove(key)
 
     def update_transaction(self, txn: Transaction) -> None:
         return None  # the stored object is the one the lifecycle changed
 
     def transaction(self, api_key: str, rrn: str) -> Transaction | None:
         with self.lock:
-            return self._transactions.get((api_key, rrn))
+            return self._transactions.items.get((api_key, rrn))
 
     def transaction_by_token(self, token: str) -> Transaction | None:
         with self.lock:
-            return self._transactions_by_token.get(token)
+            return self._transactions.by_token.get(token)
 
     def transactions(self, api_key: str | None = None) -> list[Transaction]:
         with self.lock:
-            return [t for t in self._transactions.values() if api_key in (None, t.api_key)]
+            return [t for t in self._transactions.items.values() if api_key in (None, t.api_key)]
 
     def transactions_with_rrn(self, rrn: str) -> list[Transaction]:
         with self.lock:
-            return [t for t in self._transactions.values() if t.rrn == rrn]
+            return [t for t in self._transactions.items.values() if t.rrn == rrn]
+
+    def transaction_page(
+        self,
+        after: int | None,
+        limit: int,
+        newest_first: bool,
+        match: Callable[[Transaction], bool],
+    ) -> Page[Transaction]:
+        with self.lock:
+            return self._transactions.page(after, limit, newest_first, match)
 
     # ------------------------------------------------------------ H5 sessions
 
     def add_session(self, session: H5Session) -> None:
         with self.lock:
-            if session.key in self._sessions:
+            if session.key in self._sessions.items:
                 raise PmsError(
                     f"sessionId: {session.session_id!r} was already used by this merchant; "
                     f"every h5Payment/session/create needs a new sessionId",
                     field="sessionId",
                 )
-            self._sessions[session.key] = session
-            self._sessions_by_token[session.token] = session
-            if len(self._sessions) > self.transaction_cap:
-                self._evict_closed_sessions()
+            self._sessions.add(session.key, session)
+            self._file(session)
+            if len(self._sessions.items) > self.session_cap:
+                self._evict_sessions(now=session.created_at)
 
-    def _evict_closed_sessions(self) -> None:
-        """Drop the oldest paid or cancelled sessions; open ones are never evicted.
+    def _file(self, session: H5Session) -> None:
+        """Put the session in the one eviction index that fits its state now."""
+        key = session.key
+        for index in (self._closed, self._scanned, self._unscanned):
+            index.pop(key, None)
+        closed = (
+            session.paid_rrn is not None
+            or session.expired_at is not None
+            or (session.cancelled_at is not None and session.scanned_at is None)
+        )
+        if closed:
+            self._closed[key] = None
+        elif session.scanned_at is not None:
+            self._scanned[key] = None
+        else:
+            self._unscanned[key] = None
 
-        Bounded look-ahead from the front of an OrderedDict, as for transactions.
+    def _evict_sessions(self, now: float) -> None:
+        """Keep the sessions near their cap, taking first what no payer can still use.
+
+        Closed sessions go first (paid, cancelled before the scan, countdown over),
+        then sessions whose countdown has run out unnoticed, then the oldest that
+        were never scanned (a QR code nobody opened). A countdown still running
+        is never cut short: those are bounded by the countdown itself.
         """
-        excess = len(self._sessions) - self.transaction_cap
-        doomed: list[tuple[str, str]] = []
-        for key, session in islice(self._sessions.items(), EVICTION_LOOKAHEAD):
-            if len(doomed) == excess:
-                break
-            if session.paid_rrn is not None or session.cancelled_at is not None:
-                doomed.append(key)
-        for key in doomed:
-            session = self._sessions.pop(key)
-            self._sessions_by_token.pop(session.token, None)
+        while len(self._sessions.items) > self.session_cap:
+            if self._closed:
+                key = next(iter(self._closed))
+            elif self._scanned and self._countdown_over(next(iter(self._scanned)), now):
+                key = next(iter(self._scanned))
+            elif self._unscanned:
+                key = next(iter(self._unscanned))
+            else:
+                return
+            for index in (self._closed, self._scanned, self._unscanned):
+                index.pop(key, None)
+            self._sessions.remove(key)
+
+    def _countdown_over(self, key: Key, now: float) -> bool:
+        scanned_at = self._sessions.items[key].scanned_at
+        return scanned_at is not None and scanned_at + self.h5_countdown <= now
 
     def update_session(self, session: H5Session) -> None:
-        return None  # the stored object is the one the lifecycle changed
+        with self.lock:
+            if session.key in self._sessions.items:
+                self._file(session)
 
     def session(self, api_key: str, session_id: str) -> H5Session | None:
         with self.lock:
-            return self._sessions.get((api_key, session_id))
+            return self._sessions.items.get((api_key, session_id))
 
     def session_by_token(self, token: str) -> H5Session | None:
         with self.lock:
-            return self._sessions_by_token.get(token)
+            return self._sessions.by_token.get(token)
 
     def sessions(self, api_key: str | None = None) -> list[H5Session]:
         with self.lock:
-            return [s for s in self._sessions.values() if api_key in (None, s.api_key)]
+            return [s for s in self._sessions.items.values() if api_key in (None, s.api_key)]
 
     def sessions_with_id(self, session_id: str) -> list[H5Session]:
         with self.lock:
-            return [s for s in self._sessions.values() if s.session_id == session_id]
+            return [s for s in self._sessions.items.values() if s.session_id == session_id]
+
+    def session_page(
+        self,
+        after: int | None,
+        limit: int,
+        newest_first: bool,
+        match: Callable[[H5Session], bool],
+    ) -> Page[H5Session]:
+        with self.lock:
+            return self._sessions.page(after, limit, newest_first, match)
 
     def counts(self) -> dict[str, int]:
         with self.lock:
-            return {"transactions": len(self._transactions), "sessions": len(self._sessions)}
+            return {
+                "transactions": len(self._transactions.items),
+                "sessions": len(self._sessions.items),
+            }
 
     def reset(self) -> None:
         with self.lock:
             self._transactions.clear()
-            self._transactions_by_token.clear()
             self._sessions.clear()
-            self._sessions_by_token.clear()
+            self._closed.clear()
+            self._scanned.clear()
+            self._unscanned.clear()

@@ -311,18 +311,25 @@ def test_the_log_keeps_only_the_newest_attempts(live_with: Any, receiver: Receiv
     assert [a["attempt"] for a in attempts(mock)] == [3, 4, 5]
 
 
-def test_limit_keeps_the_newest_attempts(live: Live, receiver: Receiver) -> None:
+def test_the_attempt_log_is_paged_newest_or_oldest_first(live: Live, receiver: Receiver) -> None:
     receiver.default = Reply(500)
     rrn = pay_sale(live, receiver.url)
     advance(live, 0)
     advance(live, 600)
-    newest = live.control("GET", "/webhooks", params={"limit": 2}).json()
-    assert [a["attempt"] for a in newest["attempts"]] == [2, 3]
+    newest = live.control("GET", "/webhooks", params={"limit": 2, "order": "newest"}).json()
+    assert [a["attempt"] for a in newest["attempts"]] == [3, 2]
     assert newest["deliveries"][0]["rrn"] == rrn
-    assert live.control("GET", "/webhooks", params={"limit": 0}).json()["attempts"] == []
-    bad = live.control("GET", "/webhooks", params={"limit": "-1"})
-    assert bad.status_code == 400
-    assert "limit" in bad.json()["error"]
+    rest = live.control(
+        "GET", "/webhooks", params={"limit": 2, "order": "newest", "after": newest["next"]}
+    ).json()
+    assert [a["attempt"] for a in rest["attempts"]] == [1]
+    assert rest["next"] is None
+    oldest = live.control("GET", "/webhooks", params={"limit": 2}).json()
+    assert [a["attempt"] for a in oldest["attempts"]] == [1, 2]
+    for bad_limit in ("0", "-1", "5001", "x"):
+        bad = live.control("GET", "/webhooks", params={"limit": bad_limit})
+        assert bad.status_code == 400
+        assert "limit" in bad.json()["error"]
 
 
 @pytest.mark.parametrize(

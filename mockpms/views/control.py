@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
@@ -63,6 +64,57 @@ def control_body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ControlError("the body must be a JSON object (or empty)")
     return data
+
+
+DEFAULT_PAGE = 500
+MAX_PAGE = 5000
+
+
+@dataclass(frozen=True)
+class Paging:
+    """A listing's page request: ?limit= (default 500, at most 5000), ?order=oldest|newest
+    (default oldest), ?after=<the `next` cursor of the previous page>."""
+
+    after: int | None
+    limit: int
+    newest_first: bool
+
+
+def paging(after_name: str = "after") -> Paging:
+    args = request.args
+    limit_text, order, after_text = args.get("limit"), args.get("order"), args.get(after_name)
+    limit = DEFAULT_PAGE
+    if limit_text:
+        if not limit_text.isascii() or not limit_text.isdigit() or len(limit_text) > 6:
+            raise ControlError(f"limit: must be a whole number from 1 to {MAX_PAGE}")
+        limit = int(limit_text)
+        if not 1 <= limit <= MAX_PAGE:
+            raise ControlError(f"limit: must be a whole number from 1 to {MAX_PAGE}")
+    if order not in (None, "", "oldest", "newest"):
+        raise ControlError(f"order: must be oldest or newest (got {order[:20]!r})")
+    after = None
+    if after_text:
+        if not after_text.isascii() or not after_text.isdigit() or len(after_text) > 18:
+            raise ControlError(f"{after_name}: must be the cursor the previous page gave")
+        after = int(after_text)
+    return Paging(after, limit, order == "newest")
+
+
+def page_of(
+    items: Sequence[Record], cursor_of: Callable[[Record], int], page: Paging
+) -> tuple[list[Record], str | None]:
+    """A page of an in-memory list in arrival order (the journal, the webhook log)."""
+    ordered = list(reversed(items)) if page.newest_first else list(items)
+    if page.after is not None:
+        after = page.after
+        ordered = [
+            i
+            for i in ordered
+            if (cursor_of(i) < after if page.newest_first else cursor_of(i) > after)
+        ]
+    chosen = ordered[: page.limit]
+    more = len(ordered) > page.limit
+    return chosen, str(cursor_of(chosen[-1])) if more and chosen else None
 
 
 def api_key_of(body: dict[str, Any]) -> str | None:

@@ -19,7 +19,7 @@ from mockpms.faults import parse_fault
 from mockpms.openapi import openapi_spec
 from mockpms.policy import Policy
 from mockpms.views._web import sandbox
-from mockpms.views.control import control_body
+from mockpms.views.control import control_body, page_of, paging
 
 bp = Blueprint("control_admin", __name__, url_prefix="/_mock")
 
@@ -48,11 +48,13 @@ def requests_journal() -> Any:
         api_key=args.get("apiKey"),
         session_id=args.get("sessionId"),
     )
+    chosen, next_cursor = page_of(entries, lambda e: e.id, paging())
     return jsonify(
         {
-            "requests": [e.to_json() for e in entries],
+            "requests": [e.to_json() for e in chosen],
             "cap": journal.cap,
             "dropped": journal.dropped,
+            "next": next_cursor,
         }
     )
 

@@ -16,7 +16,7 @@ from mockpms.models import H5Session
 from mockpms.sessions import SessionClosed
 from mockpms.urls import h5_url
 from mockpms.views._web import base_url, sandbox
-from mockpms.views.control import api_key_of, control_body, one_record
+from mockpms.views.control import api_key_of, control_body, one_record, paging
 
 bp = Blueprint("control_sessions", __name__, url_prefix="/_mock")
 
@@ -37,10 +37,12 @@ def list_sessions() -> Any:
     status = request.args.get("status") or None
     if status is not None and status not in STATUSES:
         raise ControlError(f"status: {status[:20]!r} is not one of 0, 1, 2")
-    items = [session_json(s) for s in sandbox().sessions.all(api_key)]
-    if status is not None:
-        items = [item for item in items if item["status"] == status]
-    return jsonify({"sessions": items})
+    wanted = paging()
+    page = sandbox().sessions.page(
+        api_key, status, after=wanted.after, limit=wanted.limit, newest_first=wanted.newest_first
+    )
+    items = [session_json(s) for s in page.records]
+    return jsonify({"sessions": items, "count": len(items), "next": page.next_cursor})
 
 
 @bp.get("/sessions/<session_id>")

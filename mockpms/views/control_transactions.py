@@ -1,6 +1,7 @@
 """Control API for online-sale transactions: list, look up, settle.
 
-    GET  /_mock/transactions                 ?apiKey= &status= filter
+    GET  /_mock/transactions                 ?apiKey= &status= filter; paged (?limit=
+                                              ?order=oldest|newest ?after=<next>)
     GET  /_mock/transactions/<rrn>           ?apiKey= when two merchants used the rrn
     POST /_mock/transactions/<rrn>/settle    {"outcome": "success" | "failed" |
                                               "timeout" | "refunded", "apiKey"?: ...}
@@ -21,7 +22,7 @@ from mockpms.errors import ControlError
 from mockpms.lifecycle import InvalidTransition
 from mockpms.models import Transaction, TxStatus
 from mockpms.views._web import sandbox
-from mockpms.views.control import api_key_of, control_body, one_record
+from mockpms.views.control import api_key_of, control_body, one_record, paging
 
 bp = Blueprint("control_transactions", __name__, url_prefix="/_mock")
 
@@ -36,12 +37,12 @@ def list_transactions() -> Any:
             f"status: {status[:40]!r} is not one of {', '.join(s.value for s in TxStatus)} "
             f"(or a gwRefStatus 01..05)"
         )
-    found = [
-        txn.to_control_json()
-        for txn in sandbox().lifecycle.transactions(api_key)
-        if status in (None, txn.status.value, txn.gw_ref_status)
-    ]
-    return jsonify({"transactions": found, "count": len(found)})
+    wanted = paging()
+    page = sandbox().lifecycle.transaction_page(
+        api_key, status, after=wanted.after, limit=wanted.limit, newest_first=wanted.newest_first
+    )
+    found = [txn.to_control_json() for txn in page.records]
+    return jsonify({"transactions": found, "count": len(found), "next": page.next_cursor})
 
 
 @bp.get("/transactions/<rrn>")

@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify, request
 from mockpms.errors import ControlError
 from mockpms.sandbox import Sandbox
 from mockpms.views._web import sandbox
-from mockpms.views.control import control_body
+from mockpms.views.control import control_body, page_of, paging
 from mockpms.webhooks import iso_time
 
 T = TypeVar("T")
@@ -74,34 +74,28 @@ def advance_seconds(seconds: Any, now: float) -> float:
 
 @bp.get("/webhooks")
 def webhooks() -> Any:
-    """Every webhook attempt, oldest first, and each series (delivery) with its state.
+    """Webhook attempts and series (deliveries) with their state, paged alike.
 
-    ?rrn= or ?sessionId= filter; ?limit=N keeps the newest N of each.
+    ?rrn= or ?sessionId= filter; ?limit=, ?order=oldest|newest, ?after=<next> page the
+    attempts and ?afterDelivery=<nextDelivery> the series.
     """
     rrn = request.args.get("rrn") or None
     session_id = request.args.get("sessionId") or None
-    limit = _limit(request.args.get("limit"))
+    wanted = paging()
     engine = sandbox().webhooks
-    attempts = _newest(engine.attempts(rrn=rrn, session_id=session_id), limit)
-    deliveries = _newest(engine.deliveries(rrn=rrn, session_id=session_id), limit)
+    attempts, next_attempt = page_of(
+        engine.attempts(rrn=rrn, session_id=session_id), lambda a: a.id, wanted
+    )
+    series = paging(after_name="afterDelivery")
+    deliveries, next_delivery = page_of(
+        engine.deliveries(rrn=rrn, session_id=session_id), lambda d: d.id, series
+    )
     return jsonify(
         {
             "count": len(attempts),
             "attempts": [a.to_json() for a in attempts],
             "deliveries": [d.to_json() for d in deliveries],
+            "next": next_attempt,
+            "nextDelivery": next_delivery,
         }
     )
-
-
-def _newest(items: list[T], limit: int | None) -> list[T]:
-    if limit is None:
-        return items
-    return items[len(items) - limit :] if limit < len(items) else items
-
-
-def _limit(text: str | None) -> int | None:
-    if text is None or text == "":
-        return None
-    if not text.isascii() or not text.isdigit():
-        raise ControlError(f"limit must be a whole number >= 0 (got {text[:20]!r})")
-    return int(text)

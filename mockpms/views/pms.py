@@ -22,7 +22,7 @@ from mockpms.drop import ENVIRON_KEY as DROP_KEY
 from mockpms.drop import drop_connection
 from mockpms.errors import AuthError, HttpError, InvalidField
 from mockpms.faults import Fault
-from mockpms.journal import BODY_LIMIT, redact
+from mockpms.journal import kept_body
 from mockpms.qr import qr_data_uri
 from mockpms.sandbox import Sandbox
 from mockpms.signing import verify
@@ -194,8 +194,8 @@ def _inject(fault: Fault) -> None:
 def journal(response: Response) -> Response:
     """after_request: record the PMS call in the journal (GET /_mock/requests).
 
-    `sign` is hidden when read. The body as parse_body() parsed it is kept by
-    reference (nothing changes it after the call), neither parsed nor copied again.
+    The body's bytes are kept (cut at the journal's limit) and shown without any
+    sign when read; the parsed body gives only the fields the journal filters on.
     """
     received: Received | None = g.get("pms_received")
     answer: dict[str, Any] | None = g.get("pms_answer")
@@ -203,21 +203,20 @@ def journal(response: Response) -> Response:
         return response
     box = sandbox()
     req: Request = request
-    data = received.data
-    if data is not None and len(req.get_data(cache=True)) <= BODY_LIMIT:  # already read
-        body: Any = data
-    else:
-        try:
-            body = redact(req.get_data(cache=True))
-        except HTTPException:  # over --max-body: never read it
-            body = f"(not read: {req.content_length} bytes is over the limit)"
+    try:
+        body: Any = kept_body(req.get_data(cache=True))  # already read: no copy below the cut
+    except HTTPException:  # over --max-body: never read it
+        body = f"(not read: {req.content_length} bytes is over the limit)"
+    data = received.data or {}
     dropped = bool(req.environ.get(DROP_KEY))
     box.journal.record(
         time=box.clock.now(),
         method=req.method,
         path=req.path,
         endpoint=received.endpoint,
-        api_key=body.get("apiKey") if isinstance(body, dict) else None,
+        api_key=_text_of(data, "apiKey"),
+        rrn=_text_of(data, "rrn"),
+        session_id=_text_of(data, "sessionId"),
         body=body,
         status=None if dropped else g.pms_status,
         error_code=None if dropped else answer.get("errorCode"),
@@ -228,6 +227,12 @@ def journal(response: Response) -> Response:
     return response
 
 
+def _text_of(data: dict[str, Any], name: str) -> str | None:
+    """A string field of the parsed body, for the journal's filters (None otherwise)."""
+    value = data.get(name)
+    return value[:128] if isinstance(value, str) else None
+
+
 def register(app: Flask) -> None:
     """One route per endpoint and prefix; every endpoint of the registry has a handler."""
     missing = [e.name for e in endpoints.ENDPOINTS if e.name not in HANDLERS]
@@ -236,5 +241,12 @@ def register(app: Flask) -> None:
     for endpoint in endpoints.ENDPOINTS:
         view = _view(endpoint.name, HANDLERS[endpoint.name])
         for path in endpoint.paths():
-            app.add_url_rule(path, endpoint=f"pms{path}", view_func=view, methods=["POST"])
+            # No automatic OPTIONS: every answer on a PMS path is the JSON envelope (405).
+            app.add_url_rule(
+                path,
+                endpoint=f"pms{path}",
+                view_func=view,
+                methods=["POST"],
+                provide_automatic_options=False,
+            )
     app.after_request(journal)

@@ -206,4 +206,4 @@ def test_a_session_id_of_two_merchants_needs_the_api_key(live: Live) -> None:
 def test_reset_forgets_sessions(live: Live) -> None:
     create(live)
     live.reset()
-    assert live.control("GET", "/sessions").json() == {"sessions": []}
+    assert live.control("GET", "/sessions").json() == {"sessions": [], "count": 0, "next": None}

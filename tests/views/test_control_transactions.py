@@ -27,7 +27,11 @@ def query(client: PMSClient, sale: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_list_shows_every_transaction_and_filters(live: Any) -> None:
-    assert live.control("GET", "/transactions").json() == {"transactions": [], "count": 0}
+    assert live.control("GET", "/transactions").json() == {
+        "transactions": [],
+        "count": 0,
+        "next": None,
+    }
     paid = sell(live.client)
     open_ = sell(live.client_b, "VMPAY")
     assert settle(live, paid["rrn"], "success").status_code == 200
