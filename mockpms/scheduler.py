@@ -120,6 +120,10 @@ class Scheduler:
         # One lane (one webhook receiver) never holds more than this many workers, so
         # a receiver that hangs leaves workers for the others.
         self.lane_limit = max(1, workers * 3 // 4)
+        # A lane's second and later concurrent jobs never take the last `reserve` idle
+        # workers: however many receivers hang, a new receiver's first job finds a worker
+        # (with 8 workers, two hung receivers hold at most 6).
+        self.reserve = max(1, workers // 4)
         self._running: set[Job] = set()
         self._seq = itertools.count()
         self._pending = 0  # PENDING jobs in the heap or the ready queue
@@ -276,8 +280,11 @@ class Scheduler:
             if not queue:
                 del self._lanes[lane]
                 continue
-            if lane and self._lane_running.get(lane, 0) >= self.lane_limit:
+            running = self._lane_running.get(lane, 0) if lane else 0
+            if lane and running >= self.lane_limit:
                 continue  # the default lane "" (quick in-memory jobs) has no limit
+            if running and self.workers - len(self._running) - 1 < self.reserve:
+                continue  # keep the reserve for lanes with nothing running
             job = queue.popleft()
             del self._lanes[lane]  # to the back of the turn
             if queue:

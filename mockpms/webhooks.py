@@ -180,16 +180,21 @@ class WebhookEngine:
     def _client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
         import httpx
 
+        from mockpms.deadline import with_deadlines
+
+        if transport is None:
+            transport = httpx.HTTPTransport(
+                limits=httpx.Limits(
+                    max_connections=self.settings.webhook_workers * 2,
+                    max_keepalive_connections=self.settings.webhook_workers,
+                )
+            )
         return httpx.Client(
             timeout=httpx.Timeout(self.settings.webhook_timeout),
             follow_redirects=False,  # a redirect is not an acknowledgement
             trust_env=False,  # never route a merchant's webhook through a proxy from the env
-            limits=httpx.Limits(
-                max_connections=self.settings.webhook_workers * 2,
-                max_keepalive_connections=self.settings.webhook_workers,
-            ),
             headers={"User-Agent": f"mockpms/{__version__} (webhook)"},
-            transport=transport,
+            transport=with_deadlines(transport),
         )
 
     def use_transport(self, transport: httpx.BaseTransport) -> None:
@@ -358,18 +363,32 @@ class WebhookEngine:
         """POST the payload and judge the answer; never raises."""
         import httpx
 
+        from mockpms.deadline import received, within
+
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8"}
+        timeout = self.settings.webhook_timeout
+        started = real_monotonic()
         try:
-            with self._http.stream("POST", url, content=body, headers=headers) as response:
+            with (
+                within(timeout),
+                self._http.stream("POST", url, content=body, headers=headers) as response,
+            ):
                 raw = bytearray()
                 for chunk in response.iter_bytes():
                     raw.extend(chunk)
                     if len(raw) > MAX_RESPONSE_BYTES:
                         break
                 return judge(response.status_code, bytes(raw[:MAX_RESPONSE_BYTES]))
+        except httpx.TimeoutException as exc:
+            if received() and real_monotonic() - started >= timeout * 0.99:  # a trickle
+                return Outcome(
+                    error=f"timeout: {_host(exc)} did not complete the exchange (connect, "
+                    f"send and the whole answer) within {timeout:g} s (--webhook-timeout)"
+                )
+            return Outcome(error=describe_error(exc, timeout))
         except httpx.HTTPError as exc:
-            return Outcome(error=describe_error(exc, self.settings.webhook_timeout))
+            return Outcome(error=describe_error(exc, timeout))
         except Exception as exc:  # a worker must survive anything a receiver does
             return Outcome(error=f"unexpected error: {type(exc).__name__}: {exc}")
 

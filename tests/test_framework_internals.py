@@ -54,3 +54,13 @@ def test_waitress_treats_client_disconnected_as_a_silent_close() -> None:
     assert issubclass(DroppedConnection, waitress.channel.ClientDisconnected)
     assert "ClientDisconnected" in inspect.getsource(waitress.channel.HTTPChannel.service)
     assert callable(waitress.server.create_server)
+
+
+def test_httpx_transports_still_keep_an_httpcore_pool_with_a_network_backend() -> None:
+    """The webhook deadline swaps the pool's network backend (mockpms.deadline)."""
+    import httpx
+
+    from mockpms.deadline import DeadlineBackend, with_deadlines
+
+    transport = with_deadlines(httpx.HTTPTransport())
+    assert isinstance(transport._pool._network_backend, DeadlineBackend)  # type: ignore[attr-defined]

@@ -19,9 +19,12 @@ bp = Blueprint("control_webhooks", __name__, url_prefix="/_mock")
 
 # Mock time must stay a date Python (and PMS's txDatetime format) can print: year < 9999.
 LATEST_MOCK_TIME = 2.0e11
-# How long an advance waits for the work it made due (a hung receiver costs at most
-# webhook_timeout per attempt; the answer says how many were still running).
-ADVANCE_WAIT = 60.0
+
+
+def advance_wait(box: Sandbox) -> float:
+    """How long an advance waits for the work it made due: one webhook attempt's deadline
+    (and a little), never longer; the answer says how many were still running."""
+    return box.settings.webhook_timeout + 1.0
 
 
 def _clock_json(box: Sandbox, **extra: Any) -> dict[str, Any]:
@@ -50,7 +53,7 @@ def advance() -> Any:
         raise ControlError('give the seconds to advance, e.g. {"seconds": 300}')
     box = sandbox()
     value = advance_seconds(body["seconds"], box.clock.now())
-    ran, still_running = box.advance(value, ADVANCE_WAIT)
+    ran, still_running = box.advance(value, advance_wait(box))
     return jsonify(_clock_json(box, advanced=value, ran=ran, stillRunning=still_running))
 
 

@@ -21,7 +21,7 @@ from mockpms.errors import ControlError, PmsError
 from mockpms.i18n import format_amount
 from mockpms.models import H5Session
 from mockpms.views._web import form_token, form_token_ok, sandbox, secure_page
-from mockpms.views.control_webhooks import ADVANCE_WAIT, advance_seconds
+from mockpms.views.control_webhooks import advance_seconds, advance_wait
 
 bp = Blueprint("dashboard", __name__, url_prefix="/_mock")
 FORMS = "dashboard-form"
@@ -150,5 +150,5 @@ def advance() -> Response:
     except ValueError:
         raise ControlError("seconds: must be a number of seconds") from None
     seconds = advance_seconds(typed, box.clock.now())
-    box.advance(seconds, ADVANCE_WAIT)  # as POST /_mock/clock/advance: due work runs first
+    box.advance(seconds, advance_wait(box))  # as POST /_mock/clock/advance: due work runs first
     return _back(f"clock advanced {seconds:g} s")
