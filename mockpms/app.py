@@ -17,7 +17,13 @@ from mockpms.endpoints import listing as endpoint_listing
 from mockpms.errors import ControlError, HttpError, PmsError
 from mockpms.sandbox import Sandbox
 from mockpms.store import Store
-from mockpms.views._web import EXTENSION, install_form_key, render_error
+from mockpms.views._web import (
+    EXTENSION,
+    begin_request,
+    end_request,
+    install_form_key,
+    render_error,
+)
 
 
 def create_app(
@@ -35,6 +41,8 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.extensions[EXTENSION] = Sandbox(settings, store=store, clock=clock)
     install_form_key(app)
+    app.before_request(begin_request)
+    app.teardown_request(end_request)
 
     from mockpms.drop import DropMiddleware
     from mockpms.views import (

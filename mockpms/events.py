@@ -51,6 +51,7 @@ class TransactionEvent:
     at: float
     detail: dict[str, Any] = field(default_factory=dict)
     notify: bool = False
+    generation: int = 0  # the sandbox generation it happened in (mockpms.fence)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class SessionEvent:
     session: H5Session
     at: float
     detail: dict[str, Any] = field(default_factory=dict)
+    generation: int = 0
 
 
 @dataclass(frozen=True)

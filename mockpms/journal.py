@@ -23,6 +23,8 @@ from datetime import datetime, timezone
 from itertools import count
 from typing import Any
 
+from mockpms.fence import Fence
+
 # Stored bodies larger than this are kept as truncated text, not as JSON.
 BODY_LIMIT = 8 * 1024
 REDACTED = "***"
@@ -130,15 +132,19 @@ def _masked(value: Any, depth: int) -> Any:
 class Journal:
     """Thread-safe, capped, oldest first."""
 
-    def __init__(self, cap: int) -> None:
+    def __init__(self, cap: int, fence: Fence | None = None) -> None:
         self.cap = cap
+        self.fence = fence or Fence()
         self._lock = threading.Lock()
         self._entries: deque[Entry] = deque(maxlen=cap)
         self._ids = count(1)
         self.dropped = 0  # entries that fell off the front since the last reset
 
-    def record(self, **fields: Any) -> Entry:
+    def record(self, *, generation: int | None = None, **fields: Any) -> Entry | None:
+        """Keep one entry; None (nothing kept) for a request begun before a reset."""
         with self._lock:
+            if generation is not None and generation != self.fence.current:
+                return None
             entry = Entry(id=next(self._ids), **fields)
             if len(self._entries) == self.cap:
                 self.dropped += 1

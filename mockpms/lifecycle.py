@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from mockpms.clock import Clock
 from mockpms.config import Merchant, Settings
 from mockpms.errors import NotFound, PmsError
-from mockpms.events import Event, Events, Kind, TransactionEvent
+from mockpms.events import Event, Events, Kind, SessionEvent, TransactionEvent
+from mockpms.fence import Fence
 from mockpms.gateways import GatewayCatalog
 from mockpms.ids import IdGenerator
 from mockpms.models import Transaction, TxStatus
@@ -69,8 +70,10 @@ class Lifecycle:
         ids: IdGenerator,
         gateways: GatewayCatalog,
         events: Events | None = None,
+        fence: Fence | None = None,
     ) -> None:
         self.settings = settings
+        self.fence = fence or Fence()
         self.store = store
         self.clock = clock
         self.ids = ids
@@ -89,6 +92,8 @@ class Lifecycle:
         """
         events: list[Event] = []
         with self.store.lock:
+            if self._depth == 0:
+                self.fence.check()  # work begun before a reset changes nothing after it
             self._depth += 1
             try:
                 yield self.pending_events
@@ -96,6 +101,8 @@ class Lifecycle:
                 self._depth -= 1
                 if self._depth == 0:
                     events, self.pending_events = self.pending_events, []
+                    generation = self.fence.current
+                    events = [_stamped(event, generation) for event in events]
         if events:
             self.events.emit(*events)
 
@@ -308,6 +315,12 @@ class Lifecycle:
         txn.gw_error_code = result.gw_error_code
         txn.gw_error_message = result.gw_error_message
         txn.gateway_details = dict(result.details)
+
+
+def _stamped(event: Event, generation: int) -> Event:
+    if isinstance(event, TransactionEvent | SessionEvent):
+        return replace(event, generation=generation)
+    return event
 
 
 def notifies(kind: Kind, txn: Transaction) -> bool:

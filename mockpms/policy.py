@@ -20,6 +20,7 @@ from typing import Any
 from mockpms.checkout import Checkout
 from mockpms.errors import ControlError, PmsError
 from mockpms.events import Event, Events, Kind, SessionEvent, TransactionEvent
+from mockpms.fence import entered
 from mockpms.models import H5Session, Transaction
 from mockpms.scheduler import Job, Scheduler
 from mockpms.sessions import Sessions
@@ -106,24 +107,26 @@ class AutoSettle:
     def on_event(self, event: Event) -> None:
         """A new sale, or a session's first scan: settle it later, as the policy says."""
         if isinstance(event, TransactionEvent) and event.kind is Kind.SALE_CREATED:
-            self.transaction_created(event.transaction)
+            self.transaction_created(event.transaction, event.generation)
         elif isinstance(event, SessionEvent) and event.kind is Kind.SESSION_SCANNED:
-            self.session_scanned(event.session)
+            self.session_scanned(event.session, event.generation)
 
-    def transaction_created(self, txn: Transaction) -> None:
+    def transaction_created(self, txn: Transaction, sandbox_generation: int = 0) -> None:
         policy = self._policy
         if policy is None or txn.session_id is not None:
             return
-        self._schedule(policy, lambda: self._settle(txn, policy.outcome))
+        self._schedule(policy, lambda: self._settle(txn, policy.outcome), sandbox_generation)
 
-    def session_scanned(self, session: H5Session) -> None:
+    def session_scanned(self, session: H5Session, sandbox_generation: int = 0) -> None:
         policy = self._policy
         if policy is None or policy.outcome != "success":
             return
-        self._schedule(policy, lambda: self._pay(session))
+        self._schedule(policy, lambda: self._pay(session), sandbox_generation)
 
-    def _schedule(self, policy: Policy, work: Callable[[], None]) -> None:
-        """Put `work` on the scheduler; it does nothing if the policy changed meanwhile."""
+    def _schedule(self, policy: Policy, work: Callable[[], None], sandbox_generation: int) -> None:
+        """Put `work` on the scheduler; it does nothing if the policy changed meanwhile,
+        and it runs as work of the sandbox generation that scheduled it, so after a
+        reset the lifecycle refuses whatever it would change."""
         generation = self._generation
         scheduled: list[Job] = []
 
@@ -132,7 +135,8 @@ class AutoSettle:
                 self._jobs.difference_update(scheduled)
                 if generation != self._generation:
                     return
-            work()
+            with entered(sandbox_generation):
+                work()
 
         due_at = self.clock.now() + policy.after_seconds
         with self._lock:

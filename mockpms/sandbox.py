@@ -7,6 +7,7 @@ from mockpms.clock import Clock
 from mockpms.config import Settings
 from mockpms.events import Events
 from mockpms.faults import FaultBook
+from mockpms.fence import Fence
 from mockpms.gateways import GatewayCatalog
 from mockpms.ids import IdGenerator
 from mockpms.journal import Journal
@@ -36,16 +37,17 @@ class Sandbox:
         self.ids = IdGenerator(settings.seed)
         self.gateways = GatewayCatalog(settings.gateways, settings.gateway_definitions)
         self.events = Events()
+        self.fence = Fence()  # one generation per reset: see mockpms.fence
         # Jobs on the mock clock (webhook attempts, auto-settlement): one timer thread
         # and a bounded pool, started on first use.
         self.scheduler = Scheduler(self.clock, settings.webhook_workers)
-        self.webhooks = WebhookEngine(settings, self.clock, self.scheduler, self.events)
+        self.webhooks = WebhookEngine(settings, self.clock, self.scheduler, self.events, self.fence)
         self.lifecycle = Lifecycle(
-            settings, self.store, self.clock, self.ids, self.gateways, self.events
+            settings, self.store, self.clock, self.ids, self.gateways, self.events, self.fence
         )
         self.sessions = Sessions(settings, self.lifecycle)
         self.checkout = Checkout(self.lifecycle)
-        self.journal = Journal(settings.journal_cap)
+        self.journal = Journal(settings.journal_cap, self.fence)
         self.faults = FaultBook()
         initial = Policy.parse(settings.auto_settle) if settings.auto_settle else None
         self.policy = AutoSettle(self.checkout, self.sessions, self.scheduler, initial, self.events)
@@ -58,6 +60,7 @@ class Sandbox:
         """Back to the start state: no transactions, sessions, deliveries, journal entries
         or faults; clock offset 0; the configured seed and auto-settle policy."""
         with self.store.lock:
+            self.fence.bump()  # first: whatever began before this changes nothing after it
             self.scheduler.cancel_all()
             self.policy.reset()
             self.journal.reset()

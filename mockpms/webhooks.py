@@ -27,6 +27,7 @@ from mockpms import __version__
 from mockpms.clock import Clock
 from mockpms.config import Settings
 from mockpms.events import Event, Events, TransactionEvent, WebhookAttemptEvent
+from mockpms.fence import Fence
 from mockpms.models import Transaction
 from mockpms.scheduler import Job, Scheduler, real_monotonic
 
@@ -151,9 +152,15 @@ class WebhookEngine:
     emits one `webhook.attempt` event per logged attempt."""
 
     def __init__(
-        self, settings: Settings, clock: Clock, scheduler: Scheduler, events: Events | None = None
+        self,
+        settings: Settings,
+        clock: Clock,
+        scheduler: Scheduler,
+        events: Events | None = None,
+        fence: Fence | None = None,
     ) -> None:
         self.settings = settings
+        self.fence = fence or Fence()
         self.events = events or Events()
         self.events.subscribe(self.on_event)
         self.clock = clock
@@ -213,14 +220,16 @@ class WebhookEngine:
     def on_event(self, event: Event) -> None:
         """A change PMS notifies (a payment, online or H5): POST it to the webhookUrl."""
         if isinstance(event, TransactionEvent) and event.notify:
-            self.payment_succeeded(event.transaction)
+            self.payment_succeeded(event.transaction, event.generation)
 
-    def payment_succeeded(self, txn: Transaction) -> None:
-        """A payment succeeded: schedule attempt 1 for now."""
+    def payment_succeeded(self, txn: Transaction, generation: int | None = None) -> None:
+        """A payment succeeded: schedule attempt 1 for now (not if it happened before a reset)."""
         if not txn.webhook_url:
             return
         now = self.clock.now()
         with self._lock:
+            if generation is not None and generation != self.fence.current:
+                return  # a payment of the wiped sandbox: no series in the fresh one
             self._ids += 1
             delivery = Delivery(
                 id=self._ids,

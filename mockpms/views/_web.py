@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from mockpms import fence
 from mockpms.errors import ControlError, HttpError, PmsError
 from mockpms.sandbox import Sandbox
 
@@ -104,6 +105,17 @@ def decode_json(raw: bytes) -> Any:
 
 
 # ------------------------------------------------------------------- forms
+
+
+def begin_request() -> None:
+    """before_request: this request is work of the sandbox generation it arrived in."""
+    g.fence_token = fence.enter(sandbox().fence.current)
+
+
+def end_request(error: BaseException | None) -> None:
+    token = g.pop("fence_token", None)
+    if token is not None:
+        fence.leave(token)
 
 
 def install_form_key(app: Flask) -> None:

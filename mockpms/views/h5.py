@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
 
+from mockpms.fence import SandboxReset
 from mockpms.i18n import format_amount
 from mockpms.models import H5Session
 from mockpms.sandbox import Sandbox
@@ -82,6 +83,8 @@ def _pay(box: Sandbox, session: H5Session, wallet: str | None) -> Any:
         box.sessions.pay(session, wallet)
     except SessionClosed:
         return _closed(box, session, status=409)
+    except SandboxReset:  # the session was wiped while the payer pressed pay
+        return _missing()
     return redirect(url_for("h5.result", token=session.token), code=303)
 
 

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from mockpms import cards
 from mockpms.cards import CardError
 from mockpms.checkout import CardForm, Checkout, WalletAction, return_url_with_result
+from mockpms.fence import SandboxReset
 from mockpms.i18n import DEFAULT_LANG, Texts, format_amount, texts
 from mockpms.lifecycle import InvalidTransition
 from mockpms.models import Transaction, TxStatus
@@ -84,6 +85,8 @@ def payment_action() -> Response:
         return _render_payment(txn, checkout, error=error)
     except InvalidTransition:
         pass  # finished already (another tab, a double click): its one outcome stands
+    except SandboxReset:  # wiped while the payer pressed the button
+        return _not_found()
     return _finish(txn)
 
 
@@ -111,7 +114,7 @@ def wallet_action() -> Response:
         request.form.get("action", "")
     )
     if action is not None and not checkout.gateway(txn).is_card:
-        with contextlib.suppress(InvalidTransition):  # finished already: it stays so
+        with contextlib.suppress(InvalidTransition, SandboxReset):  # finished or wiped
             checkout.wallet(txn, action)
     if _via() == "app":  # the wallet app hands the payer back to the browser
         return _finish(txn)

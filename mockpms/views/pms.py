@@ -173,7 +173,9 @@ def _view(endpoint: str, handler: Handler) -> Callable[[], Response]:
             _inject(received.fault)
         received.data = parse_body()
         body = Body(received.data)
-        return pms_answer(handler(Call(box, authenticate(box, body), body)))
+        answer = handler(Call(box, authenticate(box, body), body))
+        box.fence.check()  # a reset answered meanwhile: this request's answer is void
+        return pms_answer(answer)
 
     view.__name__ = "pms_" + endpoint.replace("/", "_")
     return view
@@ -210,6 +212,7 @@ def journal(response: Response) -> Response:
     data = received.data or {}
     dropped = bool(req.environ.get(DROP_KEY))
     box.journal.record(
+        generation=box.fence.began(),
         time=box.clock.now(),
         method=req.method,
         path=req.path,
