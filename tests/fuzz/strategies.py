@@ -75,7 +75,28 @@ near_values = st.sampled_from(
         "١٢٣", "²", "\u0000", "\ud800", "\U0001f600", ".", "..", "9" * 5000, "9" * 20,
     ]
 )  # fmt: skip
-field_values = json_values | near_values | st.integers(min_value=-5, max_value=2**31 + 5)
+
+
+# The shapes that made 0.1.0 answer 500 (hostile audit D5), so the class stays covered:
+# integers of hundreds of digits (a signed timestamp), JSON nested far too deep inside a
+# string (extendParam) or as a value (the journal), bracketed hosts that do not parse.
+def _nested(depth: int) -> Any:
+    value: Any = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+audit_shapes = st.one_of(
+    st.integers(min_value=10**300, max_value=10**400),
+    st.integers(min_value=20, max_value=4000).map(lambda n: "[" * n),
+    st.integers(min_value=20, max_value=4000).map(lambda n: '{"a":' * n),
+    st.sampled_from(["http://[::1", "http://[abc]/", "https://[::1]]:80/", "http://[", "http://]"]),
+    st.integers(min_value=900, max_value=1000).map(_nested),
+)
+field_values = (
+    json_values | near_values | st.integers(min_value=-5, max_value=2**31 + 5) | audit_shapes
+)
 
 content_types = st.sampled_from(
     [

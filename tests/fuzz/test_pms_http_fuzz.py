@@ -138,6 +138,30 @@ def test_forged_auth_is_refused_without_change(
     assert answer["errorCode"] == "40002", answer
 
 
+@FUZZ
+@given(
+    endpoint=st.sampled_from(ENDPOINTS),
+    timestamp=st.integers(min_value=0, max_value=10**400)
+    | st.integers(min_value=10**18, max_value=10**20),
+)
+def test_any_signed_integer_timestamp_gets_an_envelope(
+    fuzz_live: Live, endpoint: str, timestamp: int
+) -> None:
+    """A timestamp correctly signed whatever its size (0.1.0: 500 past 311 digits)."""
+    fields = sale_fields() if endpoint == "online/sales" else session_fields()
+    body = {
+        "apiKey": SHOP_A.api_key,
+        "timestamp": timestamp,
+        "sign": sign(timestamp, SHOP_A.secret),
+        **fields,
+    }
+    before = state(fuzz_live)
+    answer = check(
+        fuzz_live, post(fuzz_live, f"/{endpoint}", encode(body), "application/json"), before
+    )
+    assert answer["errorCode"] == "40002", answer
+
+
 def base_fields(endpoint: str) -> dict[str, Any]:
     if endpoint == "online/sales":
         return sale_fields(webhookUrl="http://127.0.0.1:9/hook")
