@@ -48,6 +48,7 @@ def create_app(
     from mockpms.views import (
         control,
         control_admin,
+        control_notifications,
         control_sessions,
         control_transactions,
         control_webhooks,
@@ -66,6 +67,7 @@ def create_app(
     app.register_blueprint(control_transactions.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(control_admin.bp)
+    app.register_blueprint(control_notifications.bp)
     app.register_blueprint(dashboard.bp)
     guard.install(app)
     if settings.admin_token:  # no per-request cost for the open sandbox

@@ -150,22 +150,23 @@ class ControlClient:
         return self._object("POST", "reset")
 
     def transactions(self) -> list[dict[str, Any]]:
-        return _items(self.request("GET", "transactions"), "transactions")
+        """Every transaction, oldest first (all pages)."""
+        return self._all("transactions", "transactions")
 
     def transaction(self, rrn: str, api_key: str | None = None) -> dict[str, Any]:
         """One transaction; `api_key` says whose when two merchants used the rrn."""
         return self._object("GET", f"transactions/{_segment(rrn)}" + _query(apiKey=api_key))
 
     def sessions(self) -> list[dict[str, Any]]:
-        return _items(self.request("GET", "sessions"), "sessions")
+        """Every H5 session, oldest first (all pages)."""
+        return self._all("sessions", "sessions")
 
     def session(self, session_id: str, api_key: str | None = None) -> dict[str, Any]:
         return self._object("GET", f"sessions/{_segment(session_id)}" + _query(apiKey=api_key))
 
     def requests(self, endpoint: str | None = None, rrn: str | None = None) -> list[dict[str, Any]]:
         """The journal of PMS requests, oldest first; filtered by endpoint or rrn if given."""
-        answer = self.request("GET", "requests" + _query(endpoint=endpoint, rrn=rrn))
-        return _items(answer, "requests")
+        return self._all("requests", "requests", endpoint=endpoint, rrn=rrn)
 
     # ------------------------------------------------------------ what payers and gateways do
 
@@ -207,15 +208,31 @@ class ControlClient:
         self, rrn: str | None = None, *, session_id: str | None = None
     ) -> list[dict[str, Any]]:
         """Every webhook attempt, oldest first; only those for `rrn` or `session_id` if given."""
-        answer = self.request("GET", "webhooks" + _query(rrn=rrn, sessionId=session_id))
-        return _items(answer, "attempts")
+        return self._all("webhooks", "attempts", rrn=rrn, sessionId=session_id)
 
     def deliveries(
         self, rrn: str | None = None, *, session_id: str | None = None
     ) -> list[dict[str, Any]]:
         """Each webhook series (one per successful payment): state, attempts made, next due."""
-        answer = self.request("GET", "webhooks" + _query(rrn=rrn, sessionId=session_id))
-        return _items(answer, "deliveries")
+        return self._all(
+            "webhooks", "deliveries", "afterDelivery", "nextDelivery", rrn=rrn, sessionId=session_id
+        )
+
+    def resend(self, webhook_id: int) -> dict[str, Any]:
+        """Send a series' payload again now (an attempt id or a series id); the resent
+        attempt comes back as `attempt` once logged."""
+        return self._object("POST", f"webhooks/{int(webhook_id)}/resend")
+
+    def forge(
+        self, rrn: str | None = None, *, session_id: str | None = None, api_key: str | None = None
+    ) -> dict[str, Any]:
+        """Notify a payment that was not made: does the shop verify before shipping?"""
+        body = _without_none(rrn=rrn, sessionId=session_id, apiKey=api_key)
+        return self._object("POST", "webhooks/forge", body)
+
+    def report(self, api_key: str | None = None) -> dict[str, Any]:
+        """What the sandbox saw the integration do wrong: {"merchants": {apiKey: [...]}}."""
+        return self._object("GET", "report" + _query(apiKey=api_key))
 
     def wait_for_webhook(
         self,
@@ -270,6 +287,24 @@ class ControlClient:
     def seed(self, seed: int | None) -> dict[str, Any]:
         """Deterministic generated ids from now on (None: random again)."""
         return self._object("POST", "seed", {"seed": seed})
+
+    def _all(
+        self,
+        path: str,
+        key: str,
+        after: str = "after",
+        next_key: str = "next",
+        **params: str | None,
+    ) -> list[dict[str, Any]]:
+        """Every item of a paged listing, following its cursor page by page."""
+        found: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            answer = self.request("GET", path + _query(**params, limit="5000", **{after: cursor}))
+            found += _items(answer, key)
+            cursor = answer.get(next_key) if isinstance(answer, dict) else None
+            if not cursor:
+                return found
 
     def _object(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         answer = self.request(method, path, body)

@@ -12,10 +12,15 @@ class PmsError(Exception):
 
     error_code = "40002"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, reason: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # A code of the integration report (mockpms.report) when the error is a mistake
+        # of the merchant's integration worth reporting, e.g. "bad-sign".
+        self.reason = reason
 
 
 class AuthError(PmsError):

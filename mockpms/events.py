@@ -39,6 +39,7 @@ class Kind(str, Enum):
     SESSION_CANCELLED = "session.cancelled"
     SESSION_EXPIRED = "session.expired"
     WEBHOOK_ATTEMPT = "webhook.attempt"
+    REQUEST = "request"
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,22 @@ class WebhookAttemptEvent:
     kind: Kind = Kind.WEBHOOK_ATTEMPT
 
 
-Event = Union[TransactionEvent, SessionEvent, WebhookAttemptEvent]  # noqa: UP007
+@dataclass(frozen=True)
+class RequestEvent:
+    """A PMS call was answered: who, what, and how (`reason`: a report code, if any)."""
+
+    endpoint: str
+    api_key: str | None
+    error_code: str | None
+    reason: str | None
+    rrn: str | None
+    session_id: str | None
+    at: float
+    status: int | None = 200
+    kind: Kind = Kind.REQUEST
+
+
+Event = Union[TransactionEvent, SessionEvent, WebhookAttemptEvent, RequestEvent]  # noqa: UP007
 Listener = Callable[[Event], None]
 
 

@@ -25,6 +25,10 @@ ERROR_CODES = ("3", "601", "40002")
 MAX_DELAY_MS = 120_000
 MAX_COUNT = 1_000_000
 _FIELDS = {"endpoint", "errorCode", "httpStatus", "delayMs", "drop", "count"}
+# Webhook faults (CONTRACT 13): for the next `count` notifications, not PMS calls.
+WEBHOOK_KINDS = ("duplicate", "drop", "delay")
+MAX_WEBHOOK_DELAY = 10 * 365 * 86400
+_WEBHOOK_FIELDS = {"webhook", "seconds", "count"}
 
 
 @dataclass
@@ -36,6 +40,8 @@ class Fault:
     http_status: int | None = None
     delay_ms: int = 0
     drop: bool = False
+    webhook: str | None = None  # duplicate, drop or delay: a fault of notifications
+    seconds: float = 0.0  # a webhook delay, on the mock clock
 
     def error(self) -> PmsError | HttpError | None:
         """The answer this fault gives instead of the real one (None: delay only or drop)."""
@@ -51,6 +57,12 @@ class Fault:
         return None
 
     def to_json(self) -> dict[str, Any]:
+        if self.webhook is not None:
+            shown: dict[str, Any] = {"id": self.id, "webhook": self.webhook}
+            if self.webhook == "delay":
+                shown["seconds"] = self.seconds
+            shown["remaining"] = self.remaining
+            return shown
         answer: dict[str, Any] = {"id": self.id, "endpoint": self.endpoint}
         if self.error_code is not None:
             answer["errorCode"] = self.error_code
@@ -66,6 +78,8 @@ class Fault:
 
 def parse_fault(data: Mapping[str, Any]) -> dict[str, Any]:
     """A POST /_mock/faults body → Fault fields; ControlError naming the field otherwise."""
+    if "webhook" in data:
+        return _webhook_fault(data)
     unknown = sorted(set(data) - _FIELDS)
     if unknown:
         raise ControlError(
@@ -103,6 +117,34 @@ def parse_fault(data: Mapping[str, Any]) -> dict[str, Any]:
             'errorCode: a fault needs errorCode ("3", "601", "40002"), httpStatus, '
             "drop: true or delayMs"
         )
+    return fields
+
+
+def _webhook_fault(data: Mapping[str, Any]) -> dict[str, Any]:
+    """{"webhook": "duplicate" | "drop" | "delay", "seconds": S (delay), "count": N}."""
+    unknown = sorted(set(data) - _WEBHOOK_FIELDS)
+    if unknown:
+        raise ControlError(
+            f"{unknown[0]}: unknown field; a webhook fault has webhook, seconds (for delay) "
+            f"and count"
+        )
+    kind = data["webhook"]
+    if kind not in WEBHOOK_KINDS:
+        raise ControlError(f"webhook: must be one of {', '.join(WEBHOOK_KINDS)} (got {kind!r:.40})")
+    fields: dict[str, Any] = {
+        "endpoint": None,
+        "webhook": kind,
+        "remaining": _whole(data, "count", default=1, low=1, high=MAX_COUNT),
+    }
+    seconds = data.get("seconds")
+    if kind == "delay":
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise ControlError("seconds: a delay needs the seconds to hold the attempt, e.g. 60")
+        if not 0 <= seconds <= MAX_WEBHOOK_DELAY:
+            raise ControlError(f"seconds: must be from 0 to {MAX_WEBHOOK_DELAY}")
+        fields["seconds"] = float(seconds)
+    elif seconds is not None:
+        raise ControlError(f"seconds: only a delay takes seconds, not {kind}")
     return fields
 
 
@@ -151,7 +193,20 @@ class FaultBook:
             return None
         with self._lock:
             for fault in self._faults:
-                if fault.endpoint in (None, endpoint):
+                if fault.webhook is None and fault.endpoint in (None, endpoint):
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        self._faults.remove(fault)
+                    return Fault(**{**fault.__dict__, "remaining": fault.remaining})
+        return None
+
+    def take_webhook(self) -> Fault | None:
+        """Use up one notification of the first webhook fault; a snapshot of it, or None."""
+        if not self._faults:
+            return None
+        with self._lock:
+            for fault in self._faults:
+                if fault.webhook is not None:
                     fault.remaining -= 1
                     if fault.remaining == 0:
                         self._faults.remove(fault)

@@ -375,6 +375,56 @@ def _control_paths(h5_types: tuple[str, ...]) -> dict[str, Any]:
                 ],
             )
         },
+        "/_mock/webhooks/{id_}/resend": {
+            "post": _control(
+                "resendWebhook",
+                "Send a series' payload again now, as an extra attempt marked resent",
+                obj(
+                    {
+                        "delivery": ref("WebhookDelivery"),
+                        "attempt": {"allOf": [ref("WebhookAttempt")], "nullable": True},
+                        "stillRunning": {"type": "boolean"},
+                    },
+                    ["delivery", "attempt", "stillRunning"],
+                ),
+                errors=("404",),
+                parameters=[
+                    {
+                        "name": "id_",
+                        "in": "path",
+                        "required": True,
+                        "description": "an attempt id or a series id",
+                        "schema": {"type": "integer"},
+                    }
+                ],
+            )
+        },
+        "/_mock/webhooks/forge": {
+            "post": _control(
+                "forgeWebhook",
+                "Notify a payment that was not made (the record is untouched)",
+                obj({"delivery": ref("WebhookDelivery")}, ["delivery"]),
+                body=obj(
+                    {
+                        "rrn": string("an online sale that is not paid"),
+                        "sessionId": string("an H5 session that is not paid"),
+                        "apiKey": string("needed only when two merchants used the id"),
+                    }
+                ),
+                example={"rrn": "R1"},
+                status="201",
+                errors=("400", "404", "409"),
+            )
+        },
+        "/_mock/report": {
+            "get": _control(
+                "report",
+                "What the integration did wrong, per apiKey",
+                ref("Report"),
+                errors=(),
+                parameters=[_query("apiKey", "only this merchant")],
+            )
+        },
         "/_mock/requests": {
             "get": _control(
                 "listRequests",

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from mockpms.endpoints import NAMES as PMS_ENDPOINTS
-from mockpms.faults import ERROR_CODES, MAX_COUNT, MAX_DELAY_MS
+from mockpms.faults import ERROR_CODES, MAX_COUNT, MAX_DELAY_MS, WEBHOOK_KINDS
 from mockpms.models import GW_REF_STATUS, LANG_CODES, TxStatus
 from mockpms.policy import OUTCOMES as POLICY_OUTCOMES
+from mockpms.report import FINDINGS as REPORT_FINDINGS
 
 Schema = dict[str, Any]
 
@@ -204,6 +205,11 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "Fault": obj(
         {
+            "webhook": string(
+                "a fault of the next `count` notifications instead of PMS calls",
+                enum=list(WEBHOOK_KINDS),
+            ),
+            "seconds": {"type": "number", "minimum": 0, "description": "for webhook: delay"},
             "endpoint": string(
                 "a PMS endpoint (any prefix); omitted or null: every endpoint",
                 nullable=True,
@@ -319,8 +325,34 @@ SCHEMAS: dict[str, Schema] = {
             "error": string(nullable=True),
             "acknowledged": {"type": "boolean"},
             "nextAttemptAt": {"type": "number", "nullable": True},
+            "deliveryId": {"type": "integer"},
+            "resent": {"type": "boolean"},
+            "duplicate": {"type": "boolean"},
+            "dropped": {"type": "boolean"},
+            "forged": {"type": "boolean"},
         },
         ["id", "rrn", "url", "payload", "attempt", "sentAt", "acknowledged"],
+    ),
+    "Report": obj(
+        {
+            "merchants": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "array",
+                    "items": obj(
+                        {
+                            "code": string(enum=list(REPORT_FINDINGS)),
+                            "severity": string(enum=["error", "warning"]),
+                            "message": string("what PMS will do and how to fix it"),
+                            "count": {"type": "integer"},
+                            "examples": {"type": "array", "items": string()},
+                        },
+                        ["code", "severity", "message", "count", "examples"],
+                    ),
+                },
+            }
+        },
+        ["merchants"],
     ),
     "WebhookDelivery": obj(
         {
@@ -336,6 +368,7 @@ SCHEMAS: dict[str, Schema] = {
             "acknowledged": {"type": "boolean"},
             "firstDueAt": {"type": "number"},
             "nextAttemptAt": {"type": "number", "nullable": True},
+            "forged": {"type": "boolean"},
         },
         ["id", "rrn", "url", "state", "attempts"],
     ),

@@ -23,12 +23,14 @@ mockpms.testing, for use outside pytest too.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
 
 from mockpms.app import create_app
 from mockpms.config import Settings
+from mockpms.report import Collector
 from mockpms.server import ServerThread
 from mockpms.testing import MockPMS, WebhookReceiver
 
@@ -75,10 +77,40 @@ def _mockpms_handle(mockpms_server: ServerThread, mockpms_settings: Settings) ->
 
 
 @pytest.fixture
-def mockpms(_mockpms_handle: MockPMS) -> MockPMS:
-    """The session's live sandbox, reset to its start state for this test."""
+def mockpms(_mockpms_handle: MockPMS, request: pytest.FixtureRequest) -> Iterator[MockPMS]:
+    """The session's live sandbox, reset to its start state for this test.
+
+    What the integration did wrong during the test (GET /_mock/report) is kept for
+    the session's terminal summary before the next reset clears it.
+    """
     _mockpms_handle.reset()
-    return _mockpms_handle
+    yield _mockpms_handle
+    report = _mockpms_handle.sandbox.report
+    if not report.empty:  # the usual case costs one attribute check
+        request.config.stash.setdefault(_COLLECTED, Collector()).add(report.to_json())
+
+
+_COLLECTED = pytest.StashKey[Collector]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--mockpms-no-report",
+        action="store_true",
+        default=False,
+        help="mockpms: do not print the integration report in the terminal summary",
+    )
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Print what the sandbox saw the integration do wrong, when it saw anything."""
+    collected = config.stash.get(_COLLECTED, None)
+    if collected is None or not collected.found or config.getoption("mockpms_no_report"):
+        return
+    terminalreporter.section("mockpms integration report")
+    for line in collected.lines():
+        terminalreporter.write_line(line)
+    terminalreporter.write_line("(GET /_mock/report in a test; --mockpms-no-report to silence)")
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from mockpms.ids import IdGenerator
 from mockpms.journal import Journal
 from mockpms.lifecycle import Lifecycle
 from mockpms.policy import AutoSettle, Policy
+from mockpms.report import Report
 from mockpms.scheduler import Scheduler
 from mockpms.sessions import Sessions
 from mockpms.store import MemoryStore, Store
@@ -41,14 +42,17 @@ class Sandbox:
         # Jobs on the mock clock (webhook attempts, auto-settlement): one timer thread
         # and a bounded pool, started on first use.
         self.scheduler = Scheduler(self.clock, settings.webhook_workers)
-        self.webhooks = WebhookEngine(settings, self.clock, self.scheduler, self.events, self.fence)
+        self.faults = FaultBook()  # PMS faults, and webhook faults the engine takes
+        self.webhooks = WebhookEngine(
+            settings, self.clock, self.scheduler, self.events, self.fence, self.faults
+        )
         self.lifecycle = Lifecycle(
             settings, self.store, self.clock, self.ids, self.gateways, self.events, self.fence
         )
         self.sessions = Sessions(settings, self.lifecycle)
         self.checkout = Checkout(self.lifecycle)
         self.journal = Journal(settings.journal_cap, self.fence)
-        self.faults = FaultBook()
+        self.report = Report(self.events, frozenset(m.api_key for m in settings.merchants))
         initial = Policy.parse(settings.auto_settle) if settings.auto_settle else None
         self.policy = AutoSettle(self.checkout, self.sessions, self.scheduler, initial, self.events)
         # What /_mock/ready reports: loaded at construction, so an app that exists is
@@ -64,6 +68,7 @@ class Sandbox:
             self.scheduler.cancel_all()
             self.policy.reset()
             self.journal.reset()
+            self.report.reset()
             self.faults.reset()
             self.webhooks.reset()
             self.store.reset()

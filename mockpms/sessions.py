@@ -19,7 +19,7 @@ from mockpms.events import Kind, SessionEvent
 from mockpms.gateways import Gateway
 from mockpms.lifecycle import Lifecycle
 from mockpms.models import H5Session, SessionStatus, Transaction
-from mockpms.outcomes import success
+from mockpms.outcomes import generate, success
 from mockpms.pms_requests import SessionRequest
 from mockpms.store import Page
 
@@ -253,6 +253,15 @@ class Sessions:
         if self.gateways.h5:
             return self.gateways.h5[0]
         raise SessionClosed("no gateway with h5 = true is defined; no wallet can pay H5")
+
+    def unpaid_transaction(self, session: H5Session) -> Transaction:
+        """The transaction paying this session would create, made up and not stored: what a
+        forged notification claims (POST /_mock/webhooks/forge)."""
+        now = self.clock.now()
+        gateway = self._wallet(session.wallet)
+        txn = self._transaction(session, gateway, now)
+        txn.gw_ref_code = generate(gateway.ref_code, self.ids, now)
+        return txn
 
     def _transaction(self, session: H5Session, gateway: Gateway, now: float) -> Transaction:
         """The transaction an H5 payment creates; its rrn is PMS-shaped: 00yyMMddHHmmss + 10."""

@@ -90,6 +90,7 @@ def verify(
             f"Date.now() in JavaScript, int(time.time() * 1000) in Python, "
             f"(int) round(microtime(true) * 1000) in PHP",
             field="timestamp",
+            reason="timestamp-in-seconds",
         )
     if not isinstance(signature, str) or not signature:
         raise AuthError("sign: mandatory string is missing or empty", field="sign")
@@ -103,12 +104,14 @@ def verify(
                 f"the PMS document's JavaScript snippet; sign the timestamp's digits instead: "
                 f'var timestamp = "" + Date.now()',
                 field="sign",
+                reason="bad-sign",
             )
         raise AuthError(
             f'sign: does not match. Expected Base64(HMAC-SHA1(key = your secret, message = "'
             f'{digits}")): the timestamp exactly as sent, as UTF-8 text, keyed by the secret '
             f"issued with this apiKey",
             field="sign",
+            reason="bad-sign",
         )
     skew = (int(digits) - now_ms) / 1000
     if skew < -tolerance_seconds:
@@ -117,10 +120,12 @@ def verify(
             f"{tolerance_seconds:g} s of its clock: sign each request with the current time "
             f"(a replayed request is refused)",
             field="timestamp",
+            reason="stale-timestamp",
         )
     if skew > tolerance_seconds:
         raise AuthError(
             f"timestamp: {digits} is {skew:.0f} s in the future; PMS accepts timestamps within "
             f"{tolerance_seconds:g} s of its clock: check the client machine's clock",
             field="timestamp",
+            reason="stale-timestamp",
         )

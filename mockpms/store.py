@@ -178,6 +178,7 @@ class MemoryStore:
                     f"merchant; the payment fails. Every online/sales call needs a new rrn "
                     f"(query the first one with online/query)",
                     field="rrn",
+                    reason="duplicate-rrn",
                 )
             self._transactions.add(txn.key, txn)
             if len(self._transactions.items) > self.transaction_cap:

@@ -14,8 +14,8 @@ costs a worker for at most `webhook_timeout` seconds and nothing else.
 
 from __future__ import annotations
 
+import itertools
 import json
-import socket
 import threading
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
@@ -30,14 +30,17 @@ from mockpms.events import Event, Events, TransactionEvent, WebhookAttemptEvent
 from mockpms.fence import Fence
 from mockpms.models import Transaction
 from mockpms.scheduler import Job, Scheduler, real_monotonic
+from mockpms.webhook_answers import Outcome, describe_error, judge, receiver_host
+
+if TYPE_CHECKING:
+    from mockpms.faults import Fault, FaultBook
 
 if TYPE_CHECKING:  # imported by the first attempt: httpx is ~40 ms of every start-up
     import httpx
 
 # An acknowledgement is a few bytes; reading more would let a receiver stall a worker.
 MAX_RESPONSE_BYTES = 64 * 1024
-# How much of the receiver's answer the log keeps, to show why an attempt failed.
-LOGGED_BODY_CHARS = 500
+DROPPED = 'dropped: not sent (webhook fault "drop"); the retry policy takes over'
 
 
 def iso_time(epoch_seconds: float) -> str:
@@ -65,10 +68,16 @@ class Attempt:
     error: str | None
     acknowledged: bool
     next_attempt_at: float | None
+    delivery_id: int = 0
+    resent: bool = False  # POST /_mock/webhooks/<id>/resend: not one of the series' attempts
+    duplicate: bool = False  # the second copy of a "duplicate" fault
+    dropped: bool = False  # skipped by a "drop" fault
+    forged: bool = False  # POST /_mock/webhooks/forge: the transaction is not paid
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "deliveryId": self.delivery_id,
             "apiKey": self.api_key,
             "rrn": self.rrn,
             "sessionId": self.session_id,
@@ -86,6 +95,10 @@ class Attempt:
             "error": self.error,
             "acknowledged": self.acknowledged,
             "nextAttemptAt": self.next_attempt_at,
+            "resent": self.resent,
+            "duplicate": self.duplicate,
+            "dropped": self.dropped,
+            "forged": self.forged,
         }
 
 
@@ -106,6 +119,9 @@ class Delivery:
     cancelled: bool = False
     next_due: float | None = None
     job: Job | None = field(default=None, repr=False)
+    forged: bool = False
+    duplicate: bool = False  # every attempt goes out twice (a "duplicate" fault)
+    drop_first: bool = False  # attempt 1 is skipped (a "drop" fault)
 
     @property
     def state(self) -> str:
@@ -131,20 +147,8 @@ class Delivery:
             "acknowledged": self.acknowledged,
             "firstDueAt": self.first_due,
             "nextAttemptAt": self.next_due,
+            "forged": self.forged,
         }
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one POST came to."""
-
-    http_status: int | None = None
-    body: str | None = None
-    error: str | None = None
-
-    @property
-    def acknowledged(self) -> bool:
-        return self.error is None
 
 
 class WebhookEngine:
@@ -158,9 +162,11 @@ class WebhookEngine:
         scheduler: Scheduler,
         events: Events | None = None,
         fence: Fence | None = None,
+        faults: FaultBook | None = None,
     ) -> None:
         self.settings = settings
         self.fence = fence or Fence()
+        self.faults = faults
         self.events = events or Events()
         self.events.subscribe(self.on_event)
         self.clock = clock
@@ -169,8 +175,8 @@ class WebhookEngine:
         self._changed = threading.Condition(self._lock)
         self._log: deque[Attempt] = deque(maxlen=settings.webhook_log_cap)
         self._deliveries: OrderedDict[int, Delivery] = OrderedDict()
-        self._ids = 0
-        self._attempt_ids = 0
+        # One counter for attempts and series: an id names exactly one of them (resend).
+        self._ids = itertools.count(1)
         self._generation = 0  # bumped by reset(): work started before it is forgotten
         self._client_lock = threading.Lock()
         self._http_client: httpx.Client | None = None  # made by the first attempt
@@ -223,28 +229,80 @@ class WebhookEngine:
             self.payment_succeeded(event.transaction, event.generation)
 
     def payment_succeeded(self, txn: Transaction, generation: int | None = None) -> None:
-        """A payment succeeded: schedule attempt 1 for now (not if it happened before a reset)."""
-        if not txn.webhook_url:
-            return
+        """A payment succeeded: schedule attempt 1 for now (not if it happened before a reset).
+
+        The next webhook fault (duplicate, drop, delay) applies to this notification.
+        """
+        if txn.webhook_url:
+            fault = self.faults.take_webhook() if self.faults is not None else None
+            self.notify(txn, txn.webhook_payload(), generation, fault=fault)
+
+    def forge(self, txn: Transaction, payload: dict[str, Any]) -> Delivery:
+        """Notify a payment that did not happen (POST /_mock/webhooks/forge)."""
+        delivery = self.notify(txn, payload, None, forged=True)
+        assert delivery is not None  # the caller checked the webhookUrl
+        return delivery
+
+    def notify(
+        self,
+        txn: Transaction,
+        payload: dict[str, Any],
+        generation: int | None,
+        *,
+        fault: Fault | None = None,
+        forged: bool = False,
+    ) -> Delivery | None:
+        """Start a series for `payload` to the transaction's webhookUrl."""
         now = self.clock.now()
+        held = fault.seconds if fault is not None and fault.webhook == "delay" else 0.0
         with self._lock:
             if generation is not None and generation != self.fence.current:
-                return  # a payment of the wiped sandbox: no series in the fresh one
-            self._ids += 1
+                return None  # a payment of the wiped sandbox: no series in the fresh one
             delivery = Delivery(
-                id=self._ids,
+                id=next(self._ids),
                 api_key=txn.api_key,
                 rrn=txn.rrn,
                 session_id=txn.session_id,
                 url=txn.webhook_url,
-                payload=txn.webhook_payload(),
-                first_due=now,
+                payload=payload,
+                first_due=now + held,  # later retries count from the delayed attempt
                 max_attempts=self.settings.webhook_attempts,
+                forged=forged,
+                duplicate=fault is not None and fault.webhook == "duplicate",
+                drop_first=fault is not None and fault.webhook == "drop",
             )
             self._deliveries[delivery.id] = delivery
             while len(self._deliveries) > self.settings.webhook_log_cap:
                 self._drop_oldest_finished_delivery()
-            self._schedule(delivery, now, self._generation)
+            self._schedule(delivery, delivery.first_due, self._generation)
+            return delivery
+
+    def series(self, id_: int) -> Delivery | None:
+        """The series an id names: a series id, or the id of one of its attempts."""
+        with self._lock:
+            found = self._deliveries.get(id_)
+            if found is not None:
+                return found
+            for attempt in self._log:
+                if attempt.id == id_:
+                    return self._deliveries.get(attempt.delivery_id)
+        return None
+
+    def resend(self, delivery: Delivery) -> Job:
+        """Send the series' payload again now, as an extra attempt marked `resent`.
+
+        It does not count toward the series' attempts; if it is acknowledged, the
+        series is acknowledged and its retries stop. Wait on the returned job.
+        """
+        now = self.clock.now()
+        with self._lock:
+            generation = self._generation
+            return self.scheduler.schedule(
+                now,
+                lambda: self._resend(delivery, now, generation),
+                name=f"webhook {delivery.rrn} resend",
+                lane=_receiver(delivery.url),
+            )
 
     # --------------------------------------------------------------- reading
 
@@ -320,20 +378,23 @@ class WebhookEngine:
     def _attempt(
         self, delivery: Delivery, number: int, scheduled_at: float, generation: int
     ) -> None:
-        """One POST; log it, then stop or schedule the next attempt."""
+        """One attempt (two with a "duplicate" fault, none sent with "drop"); log it,
+        then stop or schedule the next."""
         with self._lock:
             if generation != self._generation or delivery.cancelled:
                 return
         sent_at = self.clock.now()
-        started = real_monotonic()
-        outcome = self._post(delivery.url, delivery.payload)
-        duration_ms = (real_monotonic() - started) * 1000
+        dropped = delivery.drop_first and number == 1
+        outcome, duration_ms = (
+            (Outcome(error=DROPPED), 0.0) if dropped else self._timed_post(delivery)
+        )
+        copy = self._timed_post(delivery) if delivery.duplicate and not dropped else None
         with self._lock:
             if generation != self._generation or delivery.cancelled:
                 return
             delivery.attempts_made = number
             next_due: float | None = None
-            if outcome.acknowledged:
+            if outcome.acknowledged or (copy is not None and copy[0].acknowledged):
                 delivery.acknowledged = True
             elif number < delivery.max_attempts:
                 # On the schedule of the first attempt, so the times are exact multiples
@@ -341,32 +402,82 @@ class WebhookEngine:
                 next_due = delivery.first_due + number * self.settings.webhook_interval
             delivery.next_due = next_due
             delivery.job = None
-            self._attempt_ids += 1
-            self._log.append(
-                Attempt(
-                    id=self._attempt_ids,
-                    api_key=delivery.api_key,
-                    rrn=delivery.rrn,
-                    session_id=delivery.session_id,
-                    url=delivery.url,
-                    payload=delivery.payload,
-                    attempt=number,
-                    max_attempts=delivery.max_attempts,
-                    scheduled_at=scheduled_at,
-                    sent_at=sent_at,
-                    duration_ms=duration_ms,
-                    http_status=outcome.http_status,
-                    response_body=outcome.body,
-                    error=outcome.error,
-                    acknowledged=outcome.acknowledged,
-                    next_attempt_at=next_due,
+            logged = [
+                self._log_attempt(
+                    delivery, number, scheduled_at, sent_at, outcome, duration_ms, next_due,
+                    dropped=dropped,
                 )
-            )
-            attempt = self._log[-1]
+            ]  # fmt: skip
+            if copy is not None:
+                logged.append(
+                    self._log_attempt(
+                        delivery, number, scheduled_at, sent_at, copy[0], copy[1], next_due,
+                        duplicate=True,
+                    )
+                )  # fmt: skip
             if next_due is not None:
                 self._schedule(delivery, next_due, generation)
             self._changed.notify_all()
+        self.events.emit(*(WebhookAttemptEvent(attempt) for attempt in logged))
+
+    def _resend(self, delivery: Delivery, scheduled_at: float, generation: int) -> None:
+        sent_at = self.clock.now()
+        outcome, duration_ms = self._timed_post(delivery)
+        with self._lock:
+            if generation != self._generation:
+                return
+            if outcome.acknowledged and not delivery.acknowledged:
+                delivery.acknowledged = True
+                if delivery.job is not None:
+                    delivery.job.cancel()
+                delivery.job, delivery.next_due = None, None
+            attempt = self._log_attempt(
+                delivery, delivery.attempts_made, scheduled_at, sent_at, outcome, duration_ms,
+                delivery.next_due, resent=True,
+            )  # fmt: skip
+            self._changed.notify_all()
         self.events.emit(WebhookAttemptEvent(attempt))
+
+    def _timed_post(self, delivery: Delivery) -> tuple[Outcome, float]:
+        started = real_monotonic()
+        outcome = self._post(delivery.url, delivery.payload)
+        return outcome, (real_monotonic() - started) * 1000
+
+    def _log_attempt(
+        self,
+        delivery: Delivery,
+        number: int,
+        scheduled_at: float,
+        sent_at: float,
+        outcome: Outcome,
+        duration_ms: float,
+        next_due: float | None,
+        **flags: bool,
+    ) -> Attempt:
+        """Append one attempt to the log (engine lock held)."""
+        attempt = Attempt(
+            id=next(self._ids),
+            api_key=delivery.api_key,
+            rrn=delivery.rrn,
+            session_id=delivery.session_id,
+            url=delivery.url,
+            payload=delivery.payload,
+            attempt=number,
+            max_attempts=delivery.max_attempts,
+            scheduled_at=scheduled_at,
+            sent_at=sent_at,
+            duration_ms=duration_ms,
+            http_status=outcome.http_status,
+            response_body=outcome.body,
+            error=outcome.error,
+            acknowledged=outcome.acknowledged,
+            next_attempt_at=next_due,
+            delivery_id=delivery.id,
+            forged=delivery.forged,
+            **flags,
+        )
+        self._log.append(attempt)
+        return attempt
 
     def _post(self, url: str, payload: dict[str, Any]) -> Outcome:
         """POST the payload and judge the answer; never raises."""
@@ -392,7 +503,7 @@ class WebhookEngine:
         except httpx.TimeoutException as exc:
             if received() and real_monotonic() - started >= timeout * 0.99:  # a trickle
                 return Outcome(
-                    error=f"timeout: {_host(exc)} did not complete the exchange (connect, "
+                    error=f"timeout: {receiver_host(exc)} did not complete the exchange (connect, "
                     f"send and the whole answer) within {timeout:g} s (--webhook-timeout)"
                 )
             return Outcome(error=describe_error(exc, timeout))
@@ -409,99 +520,7 @@ class WebhookEngine:
         self._deliveries.popitem(last=False)  # all pending: the oldest goes (its job still runs)
 
 
-def judge(status: int, raw: bytes) -> Outcome:
-    """Is this answer an acknowledgement? 2xx with a JSON object whose errorCode is "0"."""
-    text = raw.decode("utf-8", errors="replace")
-    shown = text[:LOGGED_BODY_CHARS]
-    if not 200 <= status < 300:
-        return Outcome(status, shown, f"HTTP {status}: only a 2xx answer can acknowledge")
-    if not text.strip():
-        return Outcome(
-            status,
-            shown,
-            f'HTTP {status} with an empty body: the acknowledgement is {{"errorCode": "0"}}',
-        )
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return Outcome(
-            status, shown, f'HTTP {status} but the body is not JSON; answer {{"errorCode": "0"}}'
-        )
-    if not isinstance(data, dict):
-        return Outcome(
-            status,
-            shown,
-            f'HTTP {status} but the body is not a JSON object; answer {{"errorCode": "0"}}',
-        )
-    if "errorCode" not in data:
-        return Outcome(status, shown, f'HTTP {status} but the body has no errorCode; send "0"')
-    code = data["errorCode"]
-    if code != "0":
-        hint = ' (errorCode is a string: send "0", not 0)' if code == 0 else ""
-        return Outcome(
-            status,
-            shown,
-            f'errorCode {json.dumps(code)} is not an acknowledgement{hint}; only "0" is',
-        )
-    return Outcome(status, shown)
-
-
-def describe_error(exc: httpx.HTTPError, timeout: float) -> str:
-    """A short reason for a failed POST: timeout, DNS, refused, or what httpx says."""
-    import httpx
-
-    causes = list(_causes(exc))
-    host = _host(exc)
-    if isinstance(exc, httpx.ConnectTimeout):
-        return f"connect timeout: {host} did not accept a connection within {timeout:g} s"
-    if isinstance(exc, httpx.ReadTimeout):
-        return f"read timeout: {host} sent no answer within {timeout:g} s"
-    if isinstance(exc, httpx.TimeoutException):
-        return f"timeout: {host} did not complete the exchange within {timeout:g} s"
-    if any(isinstance(c, socket.gaierror) for c in causes) or _mentions_dns(exc):
-        return f"DNS failure: the host name of {host} does not resolve"
-    if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in str(exc).lower():
-        return f"connection refused by {host}: nothing listens there"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return f"{host} closed the connection without a valid HTTP answer ({exc})"
-    if isinstance(exc, httpx.ConnectError):
-        return f"cannot connect to {host}: {exc}"
-    return f"{type(exc).__name__}: {exc}"
-
-
 def _receiver(url: str) -> str:
     """The scheduler lane of a webhook: its scheme, host and port."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc.lower()}"
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen and len(seen) < 10:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
-
-
-def _mentions_dns(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return any(
-        marker in text
-        for marker in (
-            "name or service not known",
-            "nodename nor servname",
-            "temporary failure in name resolution",
-            "no address associated",
-            "getaddrinfo failed",
-        )
-    )
-
-
-def _host(exc: httpx.HTTPError) -> str:
-    try:
-        url = exc.request.url
-    except RuntimeError:  # no request attached
-        return "the receiver"
-    port = f":{url.port}" if url.port else ""
-    return f"{url.host}{port}"

@@ -237,3 +237,49 @@ def test_faults_and_journal(mockpms):
 """
     )
     run(pytester).assert_outcomes(passed=2)
+
+
+REPORTED = (
+    SALE
+    + """
+def test_a_sale_without_webhook(mockpms):
+    assert sale(mockpms.client, "R-NOHOOK")["errorCode"] == "0"
+
+def test_a_duplicate(mockpms):
+    sale(mockpms.client, "R-TWICE", webhookUrl="http://127.0.0.1:9/h")
+    assert sale(mockpms.client, "R-TWICE", webhookUrl="http://127.0.0.1:9/h")["errorCode"] == "601"
+
+def test_clean(mockpms):
+    assert mockpms.client.gateway()["errorCode"] == "0"
+"""
+)
+
+
+def test_the_integration_report_is_printed_in_the_terminal_summary(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(REPORTED)
+    result = run(pytester)
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*mockpms integration report*",
+            "error: duplicate-rrn x1 (e.g. R-TWICE)",
+            "*PMS refuses the second sale*",
+            "warning: sale-without-webhook x1 (e.g. R-NOHOOK)",
+        ]
+    )
+
+
+def test_the_report_can_be_silenced_and_is_absent_without_findings(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(REPORTED)
+    silenced = run(pytester, "--mockpms-no-report")
+    silenced.assert_outcomes(passed=3)
+    assert "mockpms integration report" not in silenced.stdout.str()
+    clean_test = "def test_clean(mockpms):\n    assert mockpms.client.gateway()['errorCode'] == '0'\n"
+    pytester.makepyfile(test_clean=clean_test)
+    clean = run(pytester, "test_clean.py")
+    clean.assert_outcomes(passed=1)
+    assert "mockpms integration report" not in clean.stdout.str()

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mockpms.webhooks import describe_error
+from mockpms.webhook_answers import describe_error
 from tests.conftest import Live
 
 

@@ -60,6 +60,7 @@ def pms_answer(answer: dict[str, Any], status: int = 200) -> Response:
 def pms_error(error: PmsError | HttpError) -> Response:
     """The PMS envelope of an error: HTTP 200 for business errors, as PMS answers."""
     if isinstance(error, PmsError):
+        g.pms_reason = error.reason
         return pms_answer({"errorCode": error.error_code, "errorMessage": error.message})
     return pms_answer({"errorCode": "40002", "errorMessage": error.message}, error.status)
 

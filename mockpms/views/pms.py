@@ -21,6 +21,7 @@ from mockpms.config import Merchant
 from mockpms.drop import ENVIRON_KEY as DROP_KEY
 from mockpms.drop import drop_connection
 from mockpms.errors import AuthError, HttpError, InvalidField
+from mockpms.events import RequestEvent
 from mockpms.faults import Fault
 from mockpms.journal import kept_body
 from mockpms.qr import qr_data_uri
@@ -141,6 +142,7 @@ def authenticate(box: Sandbox, body: Body) -> Merchant:
             f"apiKey: {api_key[:64]!r} is not a known apiKey; use the apiKey issued with your "
             f"secret (mockpms prints its sandbox credentials at start)",
             field="apiKey",
+            reason="unknown-api-key",
         )
     if data.get("timestamp") in (None, ""):
         raise body.missing("timestamp")
@@ -211,9 +213,10 @@ def journal(response: Response) -> Response:
         body = f"(not read: {req.content_length} bytes is over the limit)"
     data = received.data or {}
     dropped = bool(req.environ.get(DROP_KEY))
-    box.journal.record(
+    now = box.clock.now()
+    recorded = box.journal.record(
         generation=box.fence.began(),
-        time=box.clock.now(),
+        time=now,
         method=req.method,
         path=req.path,
         endpoint=received.endpoint,
@@ -227,6 +230,19 @@ def journal(response: Response) -> Response:
         duration_ms=(time.perf_counter() - received.started) * 1000,
         fault=received.fault.to_json() if received.fault is not None else None,
     )
+    if recorded is not None:  # not a request of a wiped sandbox
+        box.events.emit(
+            RequestEvent(
+                endpoint=received.endpoint,
+                api_key=_text_of(data, "apiKey"),
+                error_code=None if dropped else answer.get("errorCode"),
+                reason=g.get("pms_reason"),
+                rrn=_text_of(data, "rrn"),
+                session_id=_text_of(data, "sessionId"),
+                at=now,
+                status=None if dropped else g.pms_status,
+            )
+        )
     return response
 
 
