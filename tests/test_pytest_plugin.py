@@ -278,7 +278,9 @@ def test_the_report_can_be_silenced_and_is_absent_without_findings(
     silenced = run(pytester, "--mockpms-no-report")
     silenced.assert_outcomes(passed=3)
     assert "mockpms integration report" not in silenced.stdout.str()
-    clean_test = "def test_clean(mockpms):\n    assert mockpms.client.gateway()['errorCode'] == '0'\n"
+    clean_test = (
+        "def test_clean(mockpms):\n    assert mockpms.client.gateway()['errorCode'] == '0'\n"
+    )
     pytester.makepyfile(test_clean=clean_test)
     clean = run(pytester, "test_clean.py")
     clean.assert_outcomes(passed=1)
