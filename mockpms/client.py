@@ -241,8 +241,10 @@ class ControlClient:
         *,
         session_id: str | None = None,
         acknowledged: bool = False,
+        count: int = 1,
     ) -> list[dict[str, Any]]:
-        """The attempts for `rrn` (or `session_id`) once one was made; an acknowledged one if asked.
+        """The attempts for `rrn` (or `session_id`) once `count` were made (and one was
+        acknowledged, if asked).
 
         Deliveries run off the request thread, so a test that settles and then
         looks at once could miss the attempt. Over HTTP there is nothing to
@@ -254,7 +256,8 @@ class ControlClient:
         deadline = time.monotonic() + timeout
         while True:
             attempts = self.webhooks(rrn, session_id=session_id)
-            if any(a.get("acknowledged") for a in attempts) or (attempts and not acknowledged):
+            enough = len(attempts) >= count
+            if enough and (not acknowledged or any(a.get("acknowledged") for a in attempts)):
                 return attempts
             if time.monotonic() >= deadline:
                 wanted = "acknowledged webhook" if acknowledged else "webhook attempt"

@@ -157,7 +157,8 @@ class Report:
         status = attempt.http_status
         if attempt.forged and attempt.acknowledged:
             self._file(attempt.api_key, "forged-notification-acknowledged", record)
-        if status is not None and 200 <= status < 300 and not attempt.acknowledged:
+        refused = status is not None and 200 <= status < 300 and not attempt.acknowledged
+        if refused and not attempt.forged:  # refusing a forged one is right, in any form
             self._file(attempt.api_key, "webhook-ack-malformed", record)
         last = attempt.attempt >= attempt.max_attempts and not attempt.resent
         if last and not attempt.acknowledged and not attempt.duplicate:
