@@ -6,7 +6,7 @@ import time
 
 from mockpms.models import H5Session, Transaction, TxStatus
 from mockpms.store import MemoryStore as Store
-from mockpms.testing import make_transaction
+from mockpms.testing import make_session, make_transaction
 
 
 def txn(i: int, status: TxStatus, created: float) -> Transaction:
@@ -27,19 +27,7 @@ for label, status in (("finished", TxStatus.SUCCESS), ("pending, expired", TxSta
 
 
 def session(i: int, cancelled: float | None) -> H5Session:
-    return H5Session(
-        api_key="a",
-        session_id=f"S{i}",
-        merchant_name="m",
-        store_code="s",
-        till_id="1",
-        sales_man="x",
-        amt=1,
-        webhook_url="http://x",
-        token=f"T{i}",
-        created_at=0.0,
-        cancelled_at=cancelled,
-    )
+    return make_session(i, 0.0, cancelled_at=cancelled)
 
 
 store = Store(transaction_cap=200_000)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from mockpms.client import ControlClient, PMSClient
 from mockpms.config import Merchant, Settings
 from mockpms.endpoints import DEFAULT_PREFIX
-from mockpms.models import Transaction
+from mockpms.models import H5Session, Transaction
 from mockpms.pms_requests import SaleRequest
 
 if TYPE_CHECKING:
@@ -283,6 +283,24 @@ def make_sale_request(**overrides: Any) -> SaleRequest:
     }
     values.update(overrides)
     return SaleRequest(**values)
+
+
+def make_session(index: int = 0, created_at: float = 0.0, **overrides: Any) -> H5Session:
+    """An H5 session as the lifecycle creates it (state given as overrides), no sandbox."""
+    values: dict[str, Any] = {
+        "api_key": "k",
+        "session_id": f"S{index}",
+        "merchant_name": "m",
+        "store_code": "s",
+        "till_id": "01",
+        "sales_man": "1",
+        "amt": 1,
+        "webhook_url": "http://x",
+        "token": f"t{index}",
+        "created_at": created_at,
+    }
+    values.update(overrides)
+    return H5Session(**values)
 
 
 def make_transaction(

@@ -10,12 +10,16 @@ body that is empty, not JSON or has another errorCode, a connect or read timeout
 a DNS failure, a refused connection. Attempts run as jobs on the sandbox's
 Scheduler (bounded workers, never on a request thread), so a receiver that hangs
 costs a worker for at most `webhook_timeout` seconds and nothing else.
+
+For testing the merchant's handler (CONTRACT 13) a series can be duplicated,
+its first attempt dropped or delayed (webhook faults from the FaultBook), sent
+again on demand (`resend`), or forged for a payment that was not made.
+Sending and judging one POST is mockpms.webhook_sender's.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
@@ -23,14 +27,14 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from mockpms import __version__
 from mockpms.clock import Clock
 from mockpms.config import Settings
 from mockpms.events import Event, Events, TransactionEvent, WebhookAttemptEvent
 from mockpms.fence import Fence
 from mockpms.models import Transaction
 from mockpms.scheduler import Job, Scheduler, real_monotonic
-from mockpms.webhook_answers import Outcome, describe_error, judge, receiver_host
+from mockpms.webhook_answers import Outcome
+from mockpms.webhook_sender import Sender
 
 if TYPE_CHECKING:
     from mockpms.faults import Fault, FaultBook
@@ -38,8 +42,6 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:  # imported by the first attempt: httpx is ~40 ms of every start-up
     import httpx
 
-# An acknowledgement is a few bytes; reading more would let a receiver stall a worker.
-MAX_RESPONSE_BYTES = 64 * 1024
 DROPPED = 'dropped: not sent (webhook fault "drop"); the retry policy takes over'
 
 
@@ -178,48 +180,11 @@ class WebhookEngine:
         # One counter for attempts and series: an id names exactly one of them (resend).
         self._ids = itertools.count(1)
         self._generation = 0  # bumped by reset(): work started before it is forgotten
-        self._client_lock = threading.Lock()
-        self._http_client: httpx.Client | None = None  # made by the first attempt
-
-    @property
-    def _http(self) -> httpx.Client:
-        """The HTTP client, created on first use: building one (httpcore, the TLS trust
-        store) costs ~45 ms, which a sandbox that sends no webhook need not pay at start."""
-        with self._client_lock:
-            if self._http_client is None:
-                self._http_client = self._client(None)
-            return self._http_client
-
-    def _client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
-        import httpx
-
-        from mockpms.deadline import with_deadlines
-
-        if transport is None:
-            transport = httpx.HTTPTransport(
-                limits=httpx.Limits(
-                    max_connections=self.settings.webhook_workers * 2,
-                    max_keepalive_connections=self.settings.webhook_workers,
-                )
-            )
-        return httpx.Client(
-            timeout=httpx.Timeout(self.settings.webhook_timeout),
-            follow_redirects=False,  # a redirect is not an acknowledgement
-            trust_env=False,  # never route a merchant's webhook through a proxy from the env
-            headers={"User-Agent": f"mockpms/{__version__} (webhook)"},
-            transport=with_deadlines(transport),
-        )
+        self.sender = Sender(settings)
 
     def use_transport(self, transport: httpx.BaseTransport) -> None:
-        """Send webhooks through this httpx transport from now on.
-
-        For tests: e.g. httpx.WSGITransport(app=shop_app) delivers straight into the
-        shop's WSGI app, or a transport that refuses hosts other than 127.0.0.1.
-        """
-        with self._client_lock:
-            old, self._http_client = self._http_client, self._client(transport)
-        if old is not None:
-            old.close()
+        """Send webhooks through this httpx transport from now on (see Sender)."""
+        self.sender.use_transport(transport)
 
     # ------------------------------------------------------------- events
 
@@ -357,10 +322,7 @@ class WebhookEngine:
         """Stop scheduling; the HTTP client is closed (the scheduler is closed by its owner)."""
         with self._lock:
             self._generation += 1
-        with self._client_lock:
-            client = self._http_client
-        if client is not None:
-            client.close()
+        self.sender.close()
 
     # ------------------------------------------------------------- internals
 
@@ -440,7 +402,7 @@ class WebhookEngine:
 
     def _timed_post(self, delivery: Delivery) -> tuple[Outcome, float]:
         started = real_monotonic()
-        outcome = self._post(delivery.url, delivery.payload)
+        outcome = self.sender.post(delivery.url, delivery.payload)
         return outcome, (real_monotonic() - started) * 1000
 
     def _log_attempt(
@@ -478,39 +440,6 @@ class WebhookEngine:
         )
         self._log.append(attempt)
         return attempt
-
-    def _post(self, url: str, payload: dict[str, Any]) -> Outcome:
-        """POST the payload and judge the answer; never raises."""
-        import httpx
-
-        from mockpms.deadline import received, within
-
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        headers = {"Content-Type": "application/json; charset=utf-8"}
-        timeout = self.settings.webhook_timeout
-        started = real_monotonic()
-        try:
-            with (
-                within(timeout),
-                self._http.stream("POST", url, content=body, headers=headers) as response,
-            ):
-                raw = bytearray()
-                for chunk in response.iter_bytes():
-                    raw.extend(chunk)
-                    if len(raw) > MAX_RESPONSE_BYTES:
-                        break
-                return judge(response.status_code, bytes(raw[:MAX_RESPONSE_BYTES]))
-        except httpx.TimeoutException as exc:
-            if received() and real_monotonic() - started >= timeout * 0.99:  # a trickle
-                return Outcome(
-                    error=f"timeout: {receiver_host(exc)} did not complete the exchange (connect, "
-                    f"send and the whole answer) within {timeout:g} s (--webhook-timeout)"
-                )
-            return Outcome(error=describe_error(exc, timeout))
-        except httpx.HTTPError as exc:
-            return Outcome(error=describe_error(exc, timeout))
-        except Exception as exc:  # a worker must survive anything a receiver does
-            return Outcome(error=f"unexpected error: {type(exc).__name__}: {exc}")
 
     def _drop_oldest_finished_delivery(self) -> None:
         for key, delivery in self._deliveries.items():

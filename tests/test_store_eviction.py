@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mockpms.models import H5Session, Transaction, TxStatus
+from mockpms.models import Transaction, TxStatus
 from mockpms.store import MemoryStore as Store
-from mockpms.testing import make_transaction
+from mockpms.testing import make_session, make_transaction
 
 
 def txn(rrn: str, created: float, status: TxStatus = TxStatus.PENDING) -> Transaction:
@@ -33,47 +33,17 @@ def test_unpaid_past_expiry_is_evicted_but_payable_stays() -> None:
 def test_closed_sessions_are_evicted_first() -> None:
     store = Store(transaction_cap=2)
     for index, paid in enumerate([None, "R1", None]):
-        store.add_session(
-            H5Session(
-                api_key="k",
-                session_id=f"S{index}",
-                merchant_name="m",
-                store_code="s",
-                till_id="01",
-                sales_man="1",
-                amt=1,
-                webhook_url="http://x",
-                token=f"t{index}",
-                created_at=0,
-                paid_rrn=paid,
-            )
-        )
+        store.add_session(make_session(index, 0.0, paid_rrn=paid))
     assert [s.session_id for s in store.sessions()] == ["S0", "S2"]
-
-
-def session(index: int, created: float, **state: object) -> H5Session:
-    return H5Session(
-        api_key="k",
-        session_id=f"S{index}",
-        merchant_name="m",
-        store_code="s",
-        till_id="01",
-        sales_man="1",
-        amt=1,
-        webhook_url="http://x",
-        token=f"t{index}",
-        created_at=created,
-        **state,  # type: ignore[arg-type]
-    )
 
 
 def test_open_sessions_at_the_front_do_not_stop_closed_ones_going() -> None:
     """The audit's D4 (a): 1,000 open sessions, then 5,000 cancelled at a cap of 1,000."""
     store = Store(transaction_cap=10, session_cap=1000)
     for i in range(1000):
-        store.add_session(session(i, 0.0))
+        store.add_session(make_session(i, 0.0))
     for i in range(1000, 6000):
-        store.add_session(session(i, 1.0, cancelled_at=1.0))
+        store.add_session(make_session(i, 1.0, cancelled_at=1.0))
     assert store.counts()["sessions"] == 1000
 
 
@@ -81,8 +51,8 @@ def test_sessions_whose_countdown_ran_out_are_evictable() -> None:
     """D4 (b): scanned, unpaid, countdown over: closed even if nobody read it since."""
     store = Store(session_cap=3, h5_countdown=300)
     for i in range(3):
-        store.add_session(session(i, 0.0, scanned_at=0.0))
-    store.add_session(session(3, 400.0))  # 400 s later: the three countdowns are over
+        store.add_session(make_session(i, 0.0, scanned_at=0.0))
+    store.add_session(make_session(3, 400.0))  # 400 s later: the three countdowns are over
     assert [s.session_id for s in store.sessions()] == ["S1", "S2", "S3"]
 
 
@@ -90,21 +60,21 @@ def test_a_running_countdown_is_never_cut_short_but_unscanned_sessions_go() -> N
     """D4 (c): the store stays at its cap with open sessions too, taking the oldest QR
     code nobody opened, never a payer in the middle of paying."""
     store = Store(session_cap=2, h5_countdown=300)
-    store.add_session(session(0, 0.0, scanned_at=10.0))  # a payer is paying
-    store.add_session(session(1, 1.0))
-    store.add_session(session(2, 2.0))
+    store.add_session(make_session(0, 0.0, scanned_at=10.0))  # a payer is paying
+    store.add_session(make_session(1, 1.0))
+    store.add_session(make_session(2, 2.0))
     assert [s.session_id for s in store.sessions()] == ["S0", "S2"]
     for i in range(3, 20_000):
-        store.add_session(session(i, 3.0))
+        store.add_session(make_session(i, 3.0))
     assert store.counts()["sessions"] == 2
 
 
 def test_a_session_that_closes_later_moves_to_the_front_of_the_queue() -> None:
     store = Store(session_cap=2, h5_countdown=300)
-    first, second = session(0, 0.0), session(1, 1.0)
+    first, second = make_session(0, 0.0), make_session(1, 1.0)
     store.add_session(first)
     store.add_session(second)
     second.paid_rrn = "R1"
     store.update_session(second)
-    store.add_session(session(2, 2.0))
+    store.add_session(make_session(2, 2.0))
     assert [s.session_id for s in store.sessions()] == ["S0", "S2"]
