@@ -9,18 +9,25 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from mockpms import __version__
+from mockpms import __version__, commands
 from mockpms.config import OPTIONS, SHOWN_SECRETS, Settings, load_settings
 from mockpms.errors import ConfigError
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="mockpms", description="A mock of the TTRetail PMS online-payment API."
+        prog="mockpms",
+        description="A mock of the TTRetail PMS online-payment API. `mockpms serve` runs the "
+        "sandbox; the other commands drive a running one over its control API "
+        "(--url or MOCKPMS_URL, default http://127.0.0.1:8080).",
+        epilog="examples:\n  mockpms serve --port 8080\n  mockpms transactions\n"
+        "  mockpms settle R1 success\n  mockpms advance 5m\n  mockpms tail",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[commands.global_options()],
     )
     parser.add_argument("--version", action="version", version=f"mockpms {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser(
+    subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = subcommands.add_parser(
         "serve",
         help="run the sandbox",
         description="Run the sandbox. Every flag is also an environment variable "
@@ -29,12 +36,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--config", metavar="FILE", help="TOML config file (MOCKPMS_CONFIG)")
     for option in OPTIONS:
+        if option.switch:
+            serve.add_argument(
+                option.flag, dest=option.name, action="store_const", const=True,
+                help=f"{option.help} ({option.env}=true)",
+            )  # fmt: skip
+            continue
         serve.add_argument(
             option.flag,
             dest=option.name,
             metavar=option.metavar,
             help=f"{option.help} ({option.env})",
         )
+    commands.add_commands(subcommands)
     return parser
 
 
@@ -63,6 +77,11 @@ def serve(flags: dict[str, object]) -> int:
     try:
         settings = load_settings(flags)
         app = create_app(settings)
+        if not settings.quiet:
+            from mockpms.request_log import RequestLog
+
+            log = RequestLog(sys.stdout, settings.log_format)
+            log.install(app, app.extensions["mockpms"].events)
         server = _bind(app, settings, make_server)
     except ConfigError as error:
         print(f"mockpms: error: {error}", file=sys.stderr)
@@ -103,9 +122,9 @@ def _bind(app: Any, settings: Settings, make_server: Any) -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        flags = {k: v for k, v in vars(args).items() if k != "command"}
+        flags = {k: v for k, v in vars(args).items() if k not in ("command", "url", "json")}
         return serve(flags)
-    return 2  # pragma: no cover - argparse enforces a command
+    return commands.run(args)
 
 
 if __name__ == "__main__":

@@ -107,6 +107,9 @@ class Settings:
     threads: int = 8
     gateways: tuple[str, ...] | None = None  # narrows the list in force
     allowed_hosts: tuple[str, ...] = ()
+    log_format: str = "text"
+    quiet: bool = False
+    events_heartbeat: float = 15.0  # seconds between comment lines of /_mock/events
     # [[gateways]] tables of the config file: they replace the built-in six.
     gateway_definitions: tuple[Gateway, ...] | None = None
 
@@ -213,6 +216,29 @@ def _gateway_list(text: Any) -> tuple[str, ...]:
     return tuple(i.strip().upper() for i in items if i.strip())
 
 
+def _log_format(text: Any) -> str:
+    if text not in ("text", "json"):
+        raise ValueError("must be text or json")
+    return str(text)
+
+
+def _boolean(text: Any) -> bool:
+    if isinstance(text, bool):
+        return text
+    if isinstance(text, str) and text.lower() in (
+        "1",
+        "true",
+        "yes",
+        "on",
+        "0",
+        "false",
+        "no",
+        "off",
+    ):
+        return text.lower() in ("1", "true", "yes", "on")
+    raise ValueError("must be true or false")
+
+
 def _host_list(text: Any) -> tuple[str, ...]:
     items = text.split(",") if isinstance(text, str) else text
     if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
@@ -226,6 +252,7 @@ class Option:
     convert: Callable[[Any], Any]
     help: str
     metavar: str = "VALUE"
+    switch: bool = False  # a flag without a value on the command line (--quiet)
 
     @property
     def flag(self) -> str:
@@ -259,6 +286,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("session_cap", _positive_int, "H5 sessions kept (oldest closed evicted)", "N"),
     Option("threads", _threads, "server worker threads", "N"),
     Option("gateways", _gateway_list, "gateway types offered (default: all six)", "LIST"),
+    Option("log_format", _log_format, "request log lines: text or json", "text|json"),
+    Option("quiet", _boolean, "no request log lines", switch=True),
     Option("allowed_hosts", _host_list, "more Host names /_mock answers to (* for any)", "LIST"),
 )
 OPTION_NAMES = {option.name for option in OPTIONS}

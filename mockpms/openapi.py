@@ -205,7 +205,13 @@ def _control_paths(h5_types: tuple[str, ...]) -> dict[str, Any]:
             "get": _control(
                 "health",
                 "Liveness",
-                obj({"status": string(enum=["ok"]), "version": string()}),
+                obj(
+                    {
+                        "status": string(enum=["ok"]),
+                        "version": string(),
+                        "storage": string(enum=["memory", "sqlite"]),
+                    }
+                ),
                 errors=(),
                 secured=False,
             )
@@ -231,6 +237,54 @@ def _control_paths(h5_types: tuple[str, ...]) -> dict[str, Any]:
                     errors=(),
                     secured=False,
                 ),
+            }
+        },
+        "/_mock/status": {
+            "get": _control(
+                "status",
+                "Version, storage, clock, counts, policy and armed faults",
+                obj(
+                    {
+                        "version": string(),
+                        "storage": string(enum=["memory", "sqlite"]),
+                        "now": {"type": "number"},
+                        "time": string(format="date-time"),
+                        "offset": {"type": "number"},
+                        "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+                        "policy": {"allOf": [ref("Policy")], "nullable": True},
+                        "faults": {"type": "array", "items": ref("ActiveFault")},
+                        "eventStreams": {"type": "integer"},
+                    },
+                    ["version", "storage", "now", "counts", "faults"],
+                ),
+                errors=(),
+            )
+        },
+        "/_mock/events": {
+            "get": {
+                "operationId": "events",
+                "tags": ["control"],
+                "summary": "Server-Sent Events of what happens (request, transaction, ...)",
+                "parameters": [
+                    {
+                        "name": "Last-Event-ID",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string"},
+                        "description": "resume after this event (while it is in the buffer)",
+                    }
+                ],
+                "responses": {
+                    "200": {"description": "the stream", "content": {"text/event-stream": {}}},
+                    "400": {
+                        "description": "bad Last-Event-ID",
+                        "content": {JSON: {"schema": ref("ControlError")}},
+                    },
+                    "503": {
+                        "description": "too many streams open",
+                        "content": {JSON: {"schema": ref("ControlError")}},
+                    },
+                },
             }
         },
         "/_mock/reset": {

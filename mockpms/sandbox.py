@@ -5,6 +5,7 @@ from __future__ import annotations
 from mockpms.checkout import Checkout
 from mockpms.clock import Clock
 from mockpms.config import Settings
+from mockpms.event_stream import Broadcaster
 from mockpms.events import Events
 from mockpms.faults import FaultBook
 from mockpms.fence import Fence
@@ -53,6 +54,12 @@ class Sandbox:
         self.checkout = Checkout(self.lifecycle)
         self.journal = Journal(settings.journal_cap, self.fence)
         self.report = Report(self.events, frozenset(m.api_key for m in settings.merchants))
+        # Each open stream holds a server thread: at most half of them.
+        self.stream = Broadcaster(
+            self.events,
+            heartbeat=settings.events_heartbeat,
+            max_streams=max(1, settings.threads // 2),
+        )
         initial = Policy.parse(settings.auto_settle) if settings.auto_settle else None
         self.policy = AutoSettle(self.checkout, self.sessions, self.scheduler, initial, self.events)
         # What /_mock/ready reports: loaded at construction, so an app that exists is
@@ -74,13 +81,19 @@ class Sandbox:
             self.store.reset()
             self.clock.reset()
             self.ids.reseed(self.settings.seed)
+        self.stream.publish("reset", {"at": self.clock.now()})
 
     def advance(self, seconds: float, wait: float) -> tuple[int, int]:
         """Move mock time forward and run what fell due (see run_due); the one way to
         advance, for the control API and the dashboard alike. `seconds` is checked by
         the caller (mockpms.control_input.advance_seconds)."""
         self.clock.advance(seconds)
-        return self.run_due(wait)
+        ran, still_running = self.run_due(wait)
+        now = self.clock.now()
+        self.stream.publish(
+            "clock", {"advanced": seconds, "offset": self.clock.offset, "now": now, "ran": ran}
+        )
+        return ran, still_running
 
     def run_due(self, timeout: float = 60.0) -> tuple[int, int]:
         """Run every job due on the mock clock now and wait for them (see Scheduler.run_due).
@@ -92,5 +105,6 @@ class Sandbox:
     def close(self) -> None:
         """Stop the scheduler (pending jobs cancelled, at most a few seconds) and the engine."""
         self.closed = True
+        self.stream.shutdown()
         self.scheduler.close()
         self.webhooks.close()

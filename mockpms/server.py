@@ -103,6 +103,9 @@ def make_server(app: Flask, host: str, port: int, threads: int) -> Any:
         max_request_body_size=max_body,
         inbuf_overflow=max_body + 1,
         outbuf_overflow=OUTBUF_IN_MEMORY,
+        # A client that stops reading holds its worker back once this much is unsent
+        # (an event stream's reader is then dropped by the broadcaster; see event_stream).
+        outbuf_high_watermark=1024 * 1024,
     )
     server.channel_class = JsonErrorChannel
     server.mockpms_sandbox = app.extensions["mockpms"]  # for the refusals' journal entries

@@ -6,11 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from mockpms import __version__
 from mockpms.errors import ControlError
 from mockpms.views._web import decode_json, sandbox
+from mockpms.webhooks import iso_time
 
 bp = Blueprint("control", __name__, url_prefix="/_mock")
 
@@ -20,7 +21,53 @@ Record = TypeVar("Record")
 @bp.get("/health")
 def health() -> Any:
     """Liveness: the process answers."""
-    return jsonify({"status": "ok", "version": __version__})
+    return jsonify({"status": "ok", "version": __version__, "storage": "memory"})
+
+
+@bp.get("/status")
+def status() -> Any:
+    """What `mockpms status` prints: version, storage, clock, counts, policy, faults."""
+    box = sandbox()
+    policy = box.policy.policy
+    now = box.clock.now()
+    return jsonify(
+        {
+            "version": __version__,
+            "storage": "memory",
+            "now": now,
+            "time": iso_time(now),
+            "offset": box.clock.offset,
+            "counts": {
+                **box.store.counts(),
+                "webhookAttempts": len(box.webhooks.attempts()),
+                "requests": len(box.journal.entries()),
+            },
+            "policy": policy.to_json() if policy else None,
+            "faults": [fault.to_json() for fault in box.faults.active()],
+            "eventStreams": box.stream.readers,
+        }
+    )
+
+
+@bp.get("/events")
+def events() -> Any:
+    """Server-Sent Events of what happens (see mockpms.event_stream)."""
+    box = sandbox()
+    last = request.headers.get("Last-Event-ID") or request.args.get("lastEventId") or None
+    if last is not None and (not last.isascii() or not last.isdigit() or len(last) > 18):
+        raise ControlError("Last-Event-ID: must be the id of an event this stream sent")
+    opened = box.stream.open(int(last) if last is not None else None)
+    if opened is None:
+        raise ControlError(
+            f"too many event streams are open ({box.stream.max_streams}, half the server "
+            f"threads); close one, or start mockpms with more --threads",
+            status=503,
+        )
+    reader, missed = opened
+    response = Response(box.stream.stream(reader, missed), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
 
 
 @bp.get("/ready")

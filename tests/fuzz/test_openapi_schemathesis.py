@@ -63,7 +63,11 @@ def test_every_operation_answers_as_documented(
     Driven with Hypothesis directly rather than through schemathesis's pytest
     plugin, which needs a schema at import time (ours comes from the live server).
     """
-    operations = [result.ok() for result in openapi_schema.get_all_operations()]
+    operations = [
+        operation
+        for operation in (result.ok() for result in openapi_schema.get_all_operations())
+        if operation.path != "/_mock/events"  # a stream that never ends: tested on its own
+    ]
     assert operations, "the document describes no operation"
     for operation in operations:
 

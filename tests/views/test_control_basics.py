@@ -9,7 +9,7 @@ from tests.conftest import Live, sale_fields, session_fields
 def test_health(live: Live) -> None:
     response = live.control("GET", "/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "version": __version__}
+    assert response.json() == {"status": "ok", "version": __version__, "storage": "memory"}
 
 
 def test_ready_reports_what_was_loaded(live: Live) -> None:
