@@ -148,6 +148,7 @@ def describe(event: Event) -> tuple[str, dict[str, Any]] | None:
             "rrn": event.rrn,
             "sessionId": event.session_id,
             "at": event.at,
+            "journalId": event.journal_id,
         }
     if isinstance(event, TransactionEvent):
         # The whole row, as GET /_mock/transactions shows it: a live view needs no reload.

@@ -82,6 +82,7 @@ class RequestEvent:
     session_id: str | None
     at: float
     status: int | None = 200
+    journal_id: int | None = None  # its entry in GET /_mock/requests
     kind: Kind = Kind.REQUEST
 
 

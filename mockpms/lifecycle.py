@@ -268,6 +268,7 @@ class Lifecycle:
             if txn.opened_at is not None:
                 return
             txn.opened_at = self.clock.now()
+            txn.opened_view = f"{'mobile' if mobile else 'desktop'}, {lang}"
             self.store.update_transaction(txn)
             detail = {"mobile": mobile, "lang": lang}
             events.append(TransactionEvent(Kind.PAGE_OPENED, txn, txn.opened_at, detail))

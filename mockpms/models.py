@@ -64,6 +64,7 @@ class Transaction:
     status: TxStatus = TxStatus.PENDING
     finished_at: float | None = None
     opened_at: float | None = None  # the payment page's first opening
+    opened_view: str = ""  # how: "desktop, zh_hk", "mobile, en"
     pay_type: str = ""
     pay_detail: str = ""
     gw_ref_code: str = ""

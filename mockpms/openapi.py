@@ -547,12 +547,48 @@ def _control_paths(h5_types: tuple[str, ...]) -> dict[str, Any]:
         "/_mock/openapi.json": {
             "get": _control("openapi", "This description", {"type": "object"}, errors=())
         },
+        "/_mock/transactions/{rrn}/view": {
+            "get": {
+                "operationId": "transactionStory",
+                "tags": ["control"],
+                "summary": "HTML: one transaction's whole story, as a timeline",
+                "parameters": [_path("rrn"), _query("apiKey", "when two merchants used the rrn")],
+                "responses": {
+                    "200": {"description": "HTML", "content": {"text/html": {}}},
+                    "404": {
+                        "description": "no such transaction",
+                        "content": {JSON: {"schema": ref("ControlError")}},
+                    },
+                },
+            }
+        },
+        "/_mock/sessions/{session_id}/view": {
+            "get": {
+                "operationId": "sessionStory",
+                "tags": ["control"],
+                "summary": "HTML: one H5 session's whole story, as a timeline",
+                "parameters": [_path("session_id"), _query("apiKey", "when two merchants used it")],
+                "responses": {
+                    "200": {"description": "HTML", "content": {"text/html": {}}},
+                    "404": {
+                        "description": "no such session",
+                        "content": {JSON: {"schema": ref("ControlError")}},
+                    },
+                },
+            }
+        },
         "/_mock/": {
             "get": {
                 "operationId": "dashboard",
                 "tags": ["control"],
                 "summary": "HTML dashboard (?token=<admin token> once in a browser)",
-                "parameters": [_query("token", "the admin token, kept in a cookie")],
+                "parameters": [
+                    _query("token", "the admin token, kept in a cookie"),
+                    _query("apiKey", "only this merchant"),
+                    _query("rrn", "only this rrn"),
+                    _query("status", "only transactions in this state or gwRefStatus"),
+                    _query("after", "older transactions: the cursor of the 'older' link"),
+                ],
                 "responses": {
                     "200": {"description": "HTML", "content": {"text/html": {}}},
                     "303": {"description": "token accepted: cookie set, redirect"},

@@ -241,6 +241,7 @@ def journal(response: Response) -> Response:
                 session_id=_text_of(data, "sessionId"),
                 at=now,
                 status=None if dropped else g.pms_status,
+                journal_id=recorded.id,
             )
         )
     return response
