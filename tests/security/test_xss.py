@@ -114,6 +114,27 @@ def test_payment_pages_escape_every_field(live: Live, payload: str, type_: str) 
 
 
 @pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_dashboard_rows_and_story_pages_escape_every_field(live: Live, payload: str) -> None:
+    sale = sale_with(live, payload, "WXPAY")
+    created = live.client.h5_create(**session_fields(merchantName=payload, remarks=payload))
+    session_id = created["sessionId"]
+    pages = [
+        live.http.get("/_mock/").text,
+        live.http.get(f"/_mock/transactions/{sale['rrn']}/view").text,
+        live.http.get(f"/_mock/sessions/{session_id}/view").text,
+        live.http.get(
+            "/_mock/dashboard/rows/transaction", params={"apiKey": "shop-a", "rrn": sale["rrn"]}
+        ).text,
+        live.http.get(
+            "/_mock/dashboard/rows/session", params={"apiKey": "shop-a", "sessionId": session_id}
+        ).text,
+    ]
+    for html in pages:
+        assert_escaped(html, payload)
+        assert "xss" in html
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
 def test_page_urls_do_not_reflect_their_query(live: Live, payload: str) -> None:
     responses = [
         live.http.get(path, params={"value": payload, "lang": payload})
