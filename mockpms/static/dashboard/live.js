@@ -60,7 +60,11 @@
     });
     source.addEventListener("session", function (e) {
       var d = JSON.parse(e.data);
-      refreshRow("session", { apiKey: d.apiKey, sessionId: d.sessionId }, "sessions", true);
+      var table = document.getElementById("sessions");
+      var key = table && table.getAttribute("data-filter-apikey");
+      if (table && (!key || key === d.apiKey)) {
+        refreshRow("session", { apiKey: d.apiKey, sessionId: d.sessionId }, "sessions", true);
+      }
     });
     source.addEventListener("webhook", function (e) {
       var d = JSON.parse(e.data);
