@@ -14,6 +14,7 @@ from werkzeug.routing import Rule
 from mockpms.clock import Clock
 from mockpms.config import Settings
 from mockpms.endpoints import listing as endpoint_listing
+from mockpms.endpoints import undescribed
 from mockpms.errors import ControlError, HttpError, PmsError
 from mockpms.sandbox import Sandbox
 from mockpms.store import Store
@@ -134,7 +135,7 @@ def _register_error_handlers(app: Flask) -> None:
             hint = f"use {allowed}" if request.path.startswith("/_mock") else message
             message = f"{request.method} is not allowed on {request.path}; {hint}"
         if status == 404:
-            message = f"no such endpoint: {request.path}; " + message
+            message = undescribed(request.path) or f"no such endpoint: {request.path}; " + message
         response = render_error(HttpError(status, message))
         if status == 405 and allowed:
             response.headers["Allow"] = allowed

@@ -77,6 +77,31 @@ def endpoint_of(path: str) -> Endpoint | None:
     return BY_NAME.get(path.lstrip("/"))
 
 
+# Paths real clients call that Online Payment v1.9 does not describe, and what does the job.
+UNDESCRIBED: tuple[tuple[str, str], ...] = (
+    ("present", "for a QR code a payer scans, use h5Payment/session/create (H5 payment)"),
+    ("cancel", "it describes no cancel of an online sale: an unpaid one times out after 5 "
+               "minutes (gwRefStatus 03); an H5 session has h5Payment/session/cancel"),
+    ("refund", "it describes no refund call: online/query shows a refund as gwRefStatus 04 (in "
+               'mockpms: POST /_mock/transactions/<rrn>/settle {"outcome": "refunded"})'),
+)  # fmt: skip
+
+
+def undescribed(path: str) -> str | None:
+    """What to say about a path the document does not describe but clients call, or None."""
+    if path.startswith("/_mock"):
+        return None
+    lowered = path.lower()
+    for word, advice in UNDESCRIBED:
+        if word in lowered:
+            return (
+                f"mockpms implements PMS Online Payment v1.9, which does not describe "
+                f"{path[:80]}; {advice}. (The document's revision history mentions a Cancel "
+                f"API that this version does not describe.)"
+            )
+    return None
+
+
 def listing() -> str:
     """The endpoints in prose, for messages (404, faults)."""
     return ", ".join(NAMES) + f" (under {', '.join(p or '/' for p in PREFIXES)})"

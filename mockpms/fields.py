@@ -132,6 +132,10 @@ def _pattern(pattern: str, example: str) -> Any:
     return schema
 
 
+def _zero(rule: Rule, mandatory: bool, choices: tuple[str, ...]) -> dict[str, Any]:
+    return {"enum": [0, "0", ""]}
+
+
 def _flag(rule: Rule, mandatory: bool, choices: tuple[str, ...]) -> dict[str, Any]:
     return {"oneOf": [{"type": "boolean"}, {"type": "string", "pattern": FLAG_PATTERN}]}
 
@@ -147,6 +151,7 @@ _KIND_SCHEMAS = {
     "extend_param": _pattern(NO_CONTROL, '{"subject":"Water","seller":"Watsons HK"}'),
     "url": _pattern(URL_PATTERN, "https://shop.example/paid"),
     "flag": _flag,
+    "zero": _zero,
 }
 
 TEXT = Rule("text")
@@ -177,6 +182,10 @@ URL = Rule(
     beyond_schema="a bracketed host must be an IPv6 address",
 )
 FLAG = Rule("flag", description='true or false, as a boolean or "true"/"false" in any case')
+ANSWER_ONLY = Rule(
+    "zero",
+    description="a field of PMS's answer (always 0 there), not of a request: 0 or absent",
+)
 
 
 @dataclass(frozen=True)
@@ -211,6 +220,10 @@ SALES: RequestSpec = (
     Field("webhookUrl", URL, attr="webhook_url"),
     Field("remarks", TEXT),
     Field("cashier", TEXT),
+    # Clients copy these from the answer; anything but 0 would assume a surcharge or a
+    # custom expiry that v1.9 does not describe, so it is refused, not ignored.
+    Field("additionalAmt", ANSWER_ONLY, attr="additional_amt"),
+    Field("timeout", ANSWER_ONLY),
 )
 QUERY: RequestSpec = (
     Field("type", GATEWAY_TYPE, True),

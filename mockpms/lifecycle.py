@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, replace
+from dataclasses import replace
 
 from mockpms.clock import Clock
 from mockpms.config import Merchant, Settings
@@ -115,7 +115,7 @@ class Lifecycle:
             token=self.ids.token(),
             created_at=now,
             expires_at=now + self.settings.payment_timeout,
-            **asdict(request),
+            **request.record_fields(),
         )
         with self.changing() as events:
             self.store.add_transaction(txn)

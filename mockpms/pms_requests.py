@@ -6,7 +6,8 @@ validation fills them with one `**values`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,14 @@ class SaleRequest:
     webhook_url: str = ""
     remarks: str = ""
     cashier: str = ""
+    additional_amt: int = 0  # only 0: a field of the answer (see fields.ANSWER_ONLY)
+    timeout: int = 0
+
+    def record_fields(self) -> dict[str, Any]:
+        """What a Transaction keeps of the request (not the answer-only fields)."""
+        fields = asdict(self)
+        del fields["additional_amt"], fields["timeout"]
+        return fields
 
 
 @dataclass(frozen=True)

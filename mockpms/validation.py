@@ -187,6 +187,17 @@ class Body:
             raise InvalidField(name, f"{spec.URL.beyond_schema} (got {value[:60]!r})") from None
         return value
 
+    def zero(self, name: str) -> int:
+        """A field of PMS's answer sent in a request: 0 (or "0") or absent, else refused."""
+        value = self.data.get(name)
+        if value is None or value == "" or (value in (0, "0") and not isinstance(value, bool)):
+            return 0
+        raise InvalidField(
+            name,
+            f"is a field of PMS's answer (always 0 there), not of a sale request; v1.9 "
+            f"describes no {name} a merchant sets: send 0 or leave it out (got {value!r:.40})",
+        )
+
     def flag(self, name: str) -> bool:
         value = self.data.get(name)
         if value is None or value == "":
@@ -227,6 +238,7 @@ READERS: dict[str, Reader] = {
     "extend_param": lambda b, f, _: b.extend_param(f.name),
     "url": lambda b, f, _: b.url(f.name, required=f.mandatory),
     "flag": lambda b, f, _: b.flag(f.name),
+    "zero": lambda b, f, _: b.zero(f.name),
 }
 
 

@@ -110,9 +110,11 @@ def valid(schema: dict[str, Any], value: Any) -> bool:
         return bool(schema.get("nullable"))
     if "oneOf" in schema:
         return sum(valid(option, value) for option in schema["oneOf"]) == 1
-    if "enum" in schema and value not in schema["enum"]:
+    if "enum" in schema and not any(_same(option, value) for option in schema["enum"]):
         return False
     kind = schema.get("type")
+    if kind is None and "enum" in schema:
+        return True
     if kind == "string":
         if not isinstance(value, str):
             return False
@@ -129,6 +131,15 @@ def valid(schema: dict[str, Any], value: Any) -> bool:
     if kind == "boolean":
         return isinstance(value, bool)
     raise AssertionError(f"the field table emitted a schema this test does not know: {schema}")
+
+
+def _same(option: Any, value: Any) -> bool:
+    """JSON equality: a boolean is not a number; 0 and 0.0 are the same number."""
+    if isinstance(option, bool) or isinstance(value, bool):
+        return type(option) is type(value) and option == value
+    if isinstance(option, int | float) and isinstance(value, int | float):
+        return option == value
+    return type(option) is type(value) and option == value
 
 
 def from_schema(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
