@@ -39,6 +39,7 @@ KEYS = {
     "type", "kind", "desc", "langDesc", "payType", "h5", "logo",
     # mockpms's own: where the defaults do not fit
     "gateway", "payerId", "refCode", "payerIdKey", "bankType", "userAgent", "brands",
+    "payerCurrency",
 }  # fmt: skip
 MAX_TEXT = 256
 
@@ -61,6 +62,7 @@ class Gateway:
     payer_id_key: str = "payerId"  # its name in online/query's extendParam
     bank_type: str = ""
     brands: tuple[str, ...] = ()  # card brands a card gateway takes
+    payer_currency: str = ""  # the payer pays in this (CNY for WeChat Pay, Alipay); "" = HKD
 
     @property
     def is_card(self) -> bool:
@@ -124,6 +126,7 @@ def parse_gateway(entry: Any, base_dir: Path, where: str) -> Gateway:
         payer_id_key=_text(entry, "payerIdKey", where, default="payerId"),
         bank_type=_text(entry, "bankType", where, default=""),
         brands=_brands(entry.get("brands"), kind, where),
+        payer_currency=_text(entry, "payerCurrency", where, default=""),
     )
 
 

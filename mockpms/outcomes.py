@@ -51,6 +51,13 @@ def generate(template: str, ids: IdGenerator, now: float) -> str:
     return PLACEHOLDER.sub(fill, template)
 
 
+def payer_rate(gateway: Gateway, ids: IdGenerator) -> float:
+    """HKD to the payer's currency: 1.0 in HKD; for CNY a settlement rate near 0.92 (seeded)."""
+    if not gateway.payer_currency or gateway.payer_currency == "HKD":
+        return 1.0
+    return round(0.88 + int(ids.digits(3)) / 10_000, 4)
+
+
 def success(
     gateway: Gateway,
     *,
@@ -63,13 +70,14 @@ def success(
 ) -> PaymentResult:
     """A successful payment through `gateway` (card details only for a card gateway)."""
     trade_time = datetime.fromtimestamp(now, HONG_KONG).strftime("%Y-%m-%d %H:%M:%S")
+    rate = payer_rate(gateway, ids)
     details: dict[str, Any] = {
         "total": str(amt),
         "currency": "HKD",
-        "payerTotal": str(amt),
-        "payerCurrency": "HKD",
+        "payerTotal": str(max(1, round(amt * rate))),
+        "payerCurrency": gateway.payer_currency or "HKD",
         "exchangeRateType": "SETTLEMENT_RATE",
-        "exchangeRate": 1.0,
+        "exchangeRate": rate,
     }
     if card_number is not None:
         pay_detail = mask_card(card_number)

@@ -69,3 +69,43 @@ def test_answer_only_fields_with_a_value_are_refused_not_ignored(
     answer = live.client.sales(**sale_fields(**{field: value}))
     assert answer["errorCode"] == "40002"
     assert answer["errorMessage"].startswith(f"{field}: is a field of PMS's answer")
+
+
+@pytest.mark.parametrize(
+    ("type_", "payer"), [("WXPAY", "CNY"), ("ALIPAY", "CNY"), ("FPSPAY", "HKD")]
+)
+def test_the_query_answer_shows_the_payers_currency_like_the_document(
+    live: Live, type_: str, payer: str
+) -> None:
+    import json
+
+    fields = sale_fields(type=type_, amt=1000, webhookUrl="")
+    live.client.sales(**fields)
+    live.control("POST", f"/transactions/{fields['rrn']}/settle", json={"outcome": "success"})
+    answer = live.client.query(type=type_, rrn=fields["rrn"], storeCode=fields["storeCode"])
+    details = json.loads(answer["extendParam"])
+    documented = ["total", "currency", "payerTotal", "payerCurrency", "exchangeRateType",
+                  "exchangeRate"]  # fmt: skip
+    assert list(details)[:6] == documented
+    assert details["total"] == "1000"
+    assert details["currency"] == "HKD"
+    assert details["payerCurrency"] == payer
+    if payer == "CNY":
+        assert 0.88 <= details["exchangeRate"] < 0.98
+        assert details["payerTotal"] == str(round(1000 * details["exchangeRate"]))
+    else:
+        assert details["payerTotal"] == "1000"
+
+
+def test_the_payer_currency_is_seedable(make_live: Any) -> None:
+    import json
+
+    rates = []
+    for _ in range(2):
+        seeded = make_live(seed=11)
+        fields = sale_fields(type="WXPAY", rrn="SEEDED-1", webhookUrl="")
+        seeded.client.sales(**fields)
+        seeded.control("POST", "/transactions/SEEDED-1/settle", json={"outcome": "success"})
+        answer = seeded.client.query(type="WXPAY", rrn="SEEDED-1", storeCode=fields["storeCode"])
+        rates.append(json.loads(answer["extendParam"])["exchangeRate"])
+    assert rates[0] == rates[1]
