@@ -3,17 +3,26 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
+SERVE_STAMP := $(VENV)/.installed-serve
 
-.PHONY: serve test lint typecheck check bench docker-check clean
+.PHONY: serve test lint typecheck check bench docker-check release-check clean
 
-$(STAMP): pyproject.toml
+$(PY):
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "mockpms needs Python 3.10+"'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-serve: $(STAMP)  ## run the sandbox on http://127.0.0.1:8080 (ARGS="--port 9000" to change)
+# `make serve` installs what serving needs (Flask, waitress, qrcode, Pillow, httpx);
+# the test and dev tools (pytest, Playwright, mypy, ...) come with `make test`.
+$(SERVE_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $(SERVE_STAMP)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP) $(SERVE_STAMP)
+
+serve: $(SERVE_STAMP)  ## run the sandbox on http://127.0.0.1:8080 (ARGS="--port 9000" to change)
 	$(VENV)/bin/mockpms serve $(ARGS)
 
 test: $(STAMP)  ## the whole test suite (browser tests skip with a notice without Chromium)
@@ -33,6 +42,9 @@ bench: $(STAMP)  ## side-by-side figures against a bare Flask ceiling (BENCH_ARG
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache test-artifacts
+
+release-check:  ## build sdist + wheel, twine check, install the wheel in a fresh venv and serve
+	bash scripts/release-check.sh .
 
 docker-check:  ## build the Dockerfile and run the image for real (podman; needs root)
 	bash scripts/container-check.sh .

@@ -19,15 +19,14 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from mockpms.client import ControlCallError, ControlClient, PMSClient
 from mockpms.endpoints import NAMES as PMS_ENDPOINTS
 from mockpms.faults import WEBHOOK_KINDS
 from mockpms.signing import sign
-from mockpms.webhooks import iso_time
+
+if TYPE_CHECKING:
+    from mockpms.client import ControlClient
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 SANDBOX_KEY, SANDBOX_SECRET = "mockpms-sandbox", "mockpms-sandbox-secret"
@@ -127,6 +126,12 @@ def add_commands(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run one command; the exit status."""
+    # The HTTP client loads here, not at import: the parser alone (the image's
+    # HEALTHCHECK reads the main process's flags with it) stays cheap to start.
+    import httpx
+
+    from mockpms.client import ControlCallError, ControlClient
+
     url = getattr(args, "url", None) or os.environ.get("MOCKPMS_URL") or DEFAULT_URL
     token = getattr(args, "admin_token", None) or os.environ.get("MOCKPMS_ADMIN_TOKEN")
     control = ControlClient(url, token)
@@ -206,6 +211,7 @@ def transaction(args: argparse.Namespace, control: ControlClient) -> int:
     attempts = [a for a in control.webhooks(args.rrn) if a["apiKey"] == txn["apiKey"]]
     requests = [r for r in control.requests(rrn=args.rrn) if r["apiKey"] == txn["apiKey"]]
     story = {"transaction": txn, "webhooks": attempts, "requests": requests}
+    from mockpms.webhooks import iso_time
 
     def table() -> Iterator[str]:
         yield (
@@ -314,6 +320,10 @@ def webhooks(args: argparse.Namespace, control: ControlClient) -> int:
 
 def tail(args: argparse.Namespace, control: ControlClient) -> int:
     """Follow /_mock/events, one line an event, until Ctrl-C (reconnecting if dropped)."""
+    import httpx
+
+    from mockpms.client import ControlCallError
+
     last: str | None = None
     headers = dict(control._http.headers)  # the admin token, if any
     while True:
@@ -379,6 +389,8 @@ def call(args: argparse.Namespace, control: ControlClient) -> int:
             raise UsageError(f"{item!r}: give fields as FIELD=VALUE or FIELD:=JSON")
     key = api_key(args) or os.environ.get("MOCKPMS_API_KEY") or SANDBOX_KEY
     secret = getattr(args, "secret", None) or os.environ.get("MOCKPMS_SECRET") or SANDBOX_SECRET
+    from mockpms.client import PMSClient
+
     with PMSClient(f"{control.base_url}/tt-pms-ws/rest", key, secret) as client:
         answer = client.call(args.endpoint, **fields)
     print(json.dumps(answer, ensure_ascii=False, indent=2))

@@ -1,4 +1,8 @@
-"""Settings: defaults < TOML config file < MOCKPMS_* environment < command-line flags.
+"""Settings: defaults < MOCKPMS_DEFAULT_* < config file < MOCKPMS_* < command-line flags.
+
+MOCKPMS_DEFAULT_<OPTION> changes a default and nothing more: the Docker image
+sets MOCKPMS_DEFAULT_HOST=0.0.0.0 and MOCKPMS_DEFAULT_PORT=8080 this way, so a
+mounted config file's host and port still win there, as they do everywhere.
 
 Every option has one entry in OPTIONS; the CLI, the environment and the config
 file are all read through it, so a new option is one line here.
@@ -262,6 +266,11 @@ class Option:
     def env(self) -> str:
         return "MOCKPMS_" + self.name.upper()
 
+    @property
+    def default_env(self) -> str:
+        """A default set from outside (the image's), below the config file."""
+        return "MOCKPMS_DEFAULT_" + self.name.upper()
+
 
 OPTIONS: tuple[Option, ...] = (
     Option("host", _text, "address to bind (0.0.0.0 in Docker)", "HOST"),
@@ -331,7 +340,8 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     config_file: str | os.PathLike[str] | None = None,
 ) -> Settings:
-    """Resolve every option through flags > environment > config file > defaults."""
+    """Resolve every option through flags > environment > config file >
+    MOCKPMS_DEFAULT_* > defaults."""
     flags = {k: v for k, v in (flags or {}).items() if v is not None}
     environ = os.environ if environ is None else environ
     config_file = config_file or flags.get("config") or environ.get("MOCKPMS_CONFIG") or None
@@ -344,11 +354,12 @@ def load_settings(
         # Every source is checked, not only the winner: a bad value in the file stays
         # an error while a flag overrides it, rather than surfacing the day it does not.
         for source, raw in (
+            ("default-env", environ.get(option.default_env)),
             ("file", file_values.get(option.name)),
             ("env", environ.get(option.env)),
             ("flag", flags.get(option.name)),
         ):
-            if raw is None or (source == "env" and raw == ""):
+            if raw is None or (source.endswith("env") and raw == ""):
                 continue
             try:
                 values[option.name] = option.convert(raw)
@@ -407,6 +418,8 @@ def source_name(source: str, option: Option, config_file: object) -> str:
         return option.flag
     if source == "env":
         return option.env
+    if source == "default-env":
+        return option.default_env
     return f"{config_file}: {option.name}"
 
 

@@ -17,6 +17,11 @@
 #   health     the image's own HEALTHCHECK passes (podman healthcheck run)
 #   gateway    a signed online/gateway call with MOCKPMS_API_KEY/SECRET
 #              returns errorCode "0"
+#   timing     the HEALTHCHECK interval is at most 1 s (compose's service_healthy
+#              is reached about a second after start)
+#   labels     OCI labels: title mockpms, version = mockpms.__version__, MIT
+#   config     a mounted config file (MOCKPMS_CONFIG) with its own port: the
+#              container answers there (the image's host/port are only defaults)
 # Exit status: 0 when all pass, 1 when one fails, 2 when the tooling could
 # not be set up.
 set -uo pipefail
@@ -133,6 +138,33 @@ answer = json.load(urllib.request.urlopen(req, timeout=5))
 sys.exit(0 if answer.get("errorCode") == "0" else 1)
 PY
 check gateway $? "signed online/gateway did not return errorCode 0"
+
+interval=$(podman image inspect --format '{{if .Config.Healthcheck}}{{.Config.Healthcheck.Interval}}{{end}}' "$tag")
+# Go durations print as e.g. 1s or 1000000000 depending on the podman version.
+case "$interval" in 1s|1000000000|500ms|500000000) ok=0 ;; *) ok=1 ;; esac
+check timing $ok "HEALTHCHECK interval is '$interval', want 1s"
+
+version=$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' "$project/mockpms/__init__.py")
+labels=$(podman image inspect --format '{{index .Labels "org.opencontainers.image.title"}} {{index .Labels "org.opencontainers.image.version"}} {{index .Labels "org.opencontainers.image.licenses"}}' "$tag")
+[ "$labels" = "mockpms $version MIT" ]
+check labels $? "labels are '$labels', want 'mockpms $version MIT'"
+
+port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+confdir=$(mktemp -d)
+printf 'port = %s\n' "$port2" >"$confdir/mockpms.toml"
+chmod 755 "$confdir" && chmod 644 "$confdir/mockpms.toml"
+podman run -d --name "$name-config" --network=host -v "$confdir:/config:ro" \
+  -e MOCKPMS_CONFIG=/config/mockpms.toml "$tag" >/dev/null 2>>/tmp/container-check-run.log
+cleanup() { podman rm -f "$name" "$name-config" >/dev/null 2>&1; rm -rf "$confdir"; }
+ok=1
+for _ in $(seq 60); do
+  if python3 - "$port2" <<'PY' 2>/dev/null; then ok=0; break; fi
+import sys, urllib.request
+urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/_mock/health", timeout=2).read()
+PY
+  sleep 0.5
+done
+check config $ok "a config file's port=$port2 was not used; logs: $(podman logs --tail 5 "$name-config" 2>&1 | tr '\n' ' ')"
 
 [ $fails = 0 ] && say "RESULT: all passed" || say "RESULT: $fails failed"
 [ $fails = 0 ]

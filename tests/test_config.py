@@ -1,4 +1,5 @@
-"""Settings precedence: flags > MOCKPMS_* environment > TOML config > defaults."""
+"""Settings precedence: flags > MOCKPMS_* environment > TOML config > MOCKPMS_DEFAULT_* >
+defaults."""
 
 from __future__ import annotations
 
@@ -31,6 +32,16 @@ def test_flags_beat_env_beat_file_beat_defaults(tmp_path: Path) -> None:
     assert settings.webhook_interval == 30
     assert settings.timestamp_tolerance == 10
     assert settings.webhook_attempts == 5
+
+
+def test_default_env_ranks_below_the_config_file(tmp_path: Path) -> None:
+    """The Docker image sets MOCKPMS_DEFAULT_HOST/PORT: a mounted file's port still wins."""
+    image = {"MOCKPMS_DEFAULT_HOST": "0.0.0.0", "MOCKPMS_DEFAULT_PORT": "8080"}
+    assert (load_settings({}, image).host, load_settings({}, image).port) == ("0.0.0.0", 8080)
+    config = write(tmp_path, 'port = 9100\nhost = "127.0.0.2"\n')
+    settings = load_settings({}, {**image, "MOCKPMS_CONFIG": str(config)})
+    assert (settings.host, settings.port) == ("127.0.0.2", 9100)
+    assert load_settings({}, {**image, "MOCKPMS_PORT": "9200"}).port == 9200
 
 
 def test_config_file_from_the_environment(tmp_path: Path) -> None:
@@ -81,6 +92,7 @@ def test_api_key_flag_adds_a_merchant_before_the_file_ones(tmp_path: Path) -> No
     [
         ({"port": "99999"}, {}, "--port='99999': must be a port number"),
         ({}, {"MOCKPMS_PORT": "http"}, "MOCKPMS_PORT='http': must be a whole number"),
+        ({}, {"MOCKPMS_DEFAULT_PORT": "x"}, "MOCKPMS_DEFAULT_PORT='x': must be a whole number"),
         ({"public_url": "mockpms:8080"}, {}, "--public-url"),
         ({"api_key": "k"}, {}, "go together"),
         ({"webhook_attempts": "0"}, {}, "at least 1"),
