@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mockpms.client import ControlClient, PMSClient
@@ -316,3 +319,55 @@ def make_transaction(
     }
     values.update(overrides)
     return Transaction(**values)
+
+
+# ---------------------------------------------------------------- browser
+
+BROWSER_NAMES = (
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+    "microsoft-edge",
+)
+BROWSER_PATHS = (
+    "/usr/bin/chromium",
+    "/snap/bin/chromium",
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+)
+
+
+def find_chromium(environ: Mapping[str, str] | None = None) -> str | None:
+    """A Chromium-family browser for Playwright, or None.
+
+    MOCKPMS_CHROMIUM wins when set (and must exist); then the usual command names
+    on PATH (Debian's chromium, Ubuntu's chromium-browser, Chrome, Edge), the macOS
+    app bundles, and last a browser Playwright itself downloaded
+    (`playwright install chromium`).
+    """
+    environ = os.environ if environ is None else environ
+    chosen = environ.get("MOCKPMS_CHROMIUM")
+    if chosen:
+        return chosen if (Path(chosen).exists() or shutil.which(chosen)) else None
+    for name in BROWSER_NAMES:
+        found = shutil.which(name, path=environ.get("PATH"))
+        if found:
+            return found
+    for path in BROWSER_PATHS:
+        if Path(path).exists():
+            return path
+    return _playwright_chromium()
+
+
+def _playwright_chromium() -> str | None:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    try:
+        with sync_playwright() as playwright:
+            path = str(playwright.chromium.executable_path)
+    except Exception:  # no driver, no browser: simply not found
+        return None
+    return path if Path(path).exists() else None

@@ -6,7 +6,6 @@ payments, the dashboard and one transaction's story, in headless Chromium.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -15,10 +14,10 @@ from mockpms.app import create_app
 from mockpms.client import PMSClient
 from mockpms.config import Settings
 from mockpms.server import ServerThread
-from mockpms.testing import WebhookReceiver, sale_fields, session_fields
+from mockpms.testing import WebhookReceiver, find_chromium, sale_fields, session_fields
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("MOCKPMS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = find_chromium() or "/usr/bin/chromium"
 
 
 def main() -> None:

@@ -6,7 +6,6 @@ Tests drive the mock the way users do: over HTTP with signed requests.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import threading
 import time
@@ -25,7 +24,7 @@ from mockpms.config import Merchant, Settings
 from mockpms.models import H5Session, Transaction
 from mockpms.sandbox import Sandbox
 from mockpms.server import ServerThread
-from mockpms.testing import ACK, Reply, new_rrn, sale_fields, session_fields
+from mockpms.testing import ACK, Reply, find_chromium, new_rrn, sale_fields, session_fields
 from mockpms.testing import WebhookReceiver as Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,7 +121,7 @@ def client(live: Live) -> PMSClient:
 
 # ---------------------------------------------------------------- browser
 
-CHROMIUM = os.environ.get("MOCKPMS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = find_chromium()
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -135,15 +134,16 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
-    """Headless Chromium from the system (Debian's `chromium`), driven by Playwright.
+    """Headless Chromium from the system (mockpms.testing.find_chromium), driven by Playwright.
 
     Skipped with a notice where there is none; MOCKPMS_REQUIRE_BROWSER=1 (CI) makes
     that a failure instead.
     """
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+    if CHROMIUM is None:
         message = (
-            f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium, "
-            f"or set MOCKPMS_CHROMIUM)"
+            "browser tests need Chromium: none of chromium, chromium-browser, google-chrome, "
+            "microsoft-edge on PATH (apt-get install chromium, or set MOCKPMS_CHROMIUM to "
+            "a browser's path)"
         )
         if os.environ.get("MOCKPMS_REQUIRE_BROWSER"):
             pytest.fail(message + "; MOCKPMS_REQUIRE_BROWSER is set, so this is an error")
