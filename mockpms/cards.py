@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -41,9 +42,13 @@ class SandboxCard:
     number: str
     brand: str
     outcome: Outcome
-    description: str
+    descriptions: Mapping[str, str]  # lang (zh_hk, zh_cn, en) -> what the card does
     gw_error_code: str = ""
     gw_error_message: str = ""
+
+    def description(self, lang: str) -> str:
+        """What the card does, in the page's language (English when not translated)."""
+        return self.descriptions.get(lang) or self.descriptions["en"]
 
     @property
     def spaced(self) -> str:
@@ -150,7 +155,7 @@ def load_sandbox_cards(fixtures_dir: Path = FIXTURES_DIR) -> tuple[SandboxCard, 
             number=entry["number"],
             brand=entry["brand"],
             outcome=Outcome(entry["outcome"]),
-            description=entry["description"],
+            descriptions=entry["description"],
             gw_error_code=entry.get("gwErrorCode", ""),
             gw_error_message=entry.get("gwErrorMessage", ""),
         )

@@ -146,6 +146,16 @@ _TABLE: dict[str, tuple[str, str, str]] = {
     ),
     "pay_type": ("支付方式", "支付方式", "Paid with"),
     "reason": ("原因", "原因", "Reason"),
+    # Why a payment failed, by gwErrorCode: the page shows the payer this; the API
+    # answers (gwErrorMessage) stay the gateway's own English text.
+    "gw_DECLINED": ("發卡行拒絕了這筆付款", "发卡行拒绝了这笔付款", "Declined by the issuer"),
+    "gw_INSUFFICIENT_FUNDS": ("餘額不足", "余额不足", "Insufficient funds"),
+    "gw_CANCELLED": ("付款人取消了付款", "付款人取消了付款", "The payer cancelled the payment"),
+    "gw_PAYMENT_FAILED": (
+        "付款人的錢包未能完成付款",
+        "付款人的钱包未能完成付款",
+        "The payer's wallet did not complete the payment",
+    ),
     # ---------------------------------------------------------- errors
     "not_found": ("找不到此支付頁面", "找不到此支付页面", "Payment page not found"),
     "not_found_note": (
@@ -179,6 +189,12 @@ class Texts:
             return key
         text = row[self._index] or row[2]
         return text.format(**params) if params else text
+
+    def reason(self, gw_error_code: str, gw_error_message: str) -> str:
+        """Why a payment failed, for the payer: translated when the gwErrorCode is
+        known, otherwise the gateway's own gwErrorMessage."""
+        key = f"gw_{gw_error_code}"
+        return self.t(key) if key in _TABLE else gw_error_message
 
     __call__ = t
 

@@ -415,3 +415,22 @@ def test_script_in_merchant_text_is_shown_as_text(
     page.goto(sale["paymentUrl"])  # the result page shows them too
     assert page.locator("#subject").inner_text() == evil["subject"]
     assert page.evaluate("window.__pwned") is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "first_font", "own", "other"),
+    [
+        ("zh_hk", '"PingFang HK"', "CJK TC", "CJK SC"),
+        ("zh_cn", '"PingFang SC"', "CJK SC", "CJK TC"),
+    ],
+)
+def test_each_chinese_page_puts_its_own_script_fonts_first(
+    live: Any, open_page: OpenPage, lang: str, first_font: str, own: str, other: str
+) -> None:
+    """Traditional fonts first on zh_hk pages, Simplified first on zh_cn ones."""
+    sale = create_sale(live, None, "WXPAY", lang=lang)
+    page = open_page("desktop")
+    page.goto(sale["paymentUrl"])
+    family = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert family.startswith(first_font), family
+    assert own in family and other not in family, family

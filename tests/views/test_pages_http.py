@@ -313,3 +313,26 @@ def test_refusing_in_the_wallet_app_fails_the_payment(live: Any, return_receiver
     assert "gwRefStatus=02" in refused.headers["Location"]
     answer = query(live, sale)
     assert (answer["gwRefStatus"], answer["gwErrorCode"]) == ("02", "PAYMENT_FAILED")
+
+
+@pytest.mark.parametrize(
+    ("lang", "description", "reason"),
+    [
+        ("zh_hk", "Visa，拒絕：餘額不足", "餘額不足"),
+        ("zh_cn", "Visa，拒绝：余额不足", "余额不足"),
+        ("en", "Visa, declined: insufficient funds", "Insufficient funds"),
+    ],
+)
+def test_test_cards_and_decline_reasons_speak_the_pages_language(
+    live: Any, lang: str, description: str, reason: str
+) -> None:
+    """The payer reads the page's language; the API keeps the gateway's own gwErrorMessage."""
+    sale = create_sale(live, None, "VMPAY", lang=lang)
+    page = get(live, sale["paymentUrl"]).text
+    assert f"<td>{description}</td>" in page
+    data = {"csrf": form_token(page), "action": "card", "number": "4000 0000 0000 9995"}
+    response = post(live, sale["paymentUrl"], {**data, "expiry": "12/39", "cvc": "123"})
+    result = get(live, response.headers.get("Location", sale["paymentUrl"])).text
+    assert f'<dd id="reason">{reason}</dd>' in result
+    answer = query(live, sale)
+    assert (answer["gwRefStatus"], answer["gwErrorMessage"]) == ("02", "Insufficient funds")
