@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mockpms.endpoints import FIELD_NAME_PROFILES
 from mockpms.errors import ConfigError
 from mockpms.gateways import Gateway, parse_gateways
 from mockpms.paths import FIXTURES_DIR
@@ -112,6 +113,7 @@ class Settings:
     gateways: tuple[str, ...] | None = None  # narrows the list in force
     allowed_hosts: tuple[str, ...] = ()
     log_format: str = "text"
+    field_names: str = "both"  # endpoints.FIELD_NAME_PROFILES
     quiet: bool = False
     events_heartbeat: float = 15.0  # seconds between comment lines of /_mock/events
     # [[gateways]] tables of the config file: they replace the built-in six.
@@ -226,6 +228,15 @@ def _log_format(text: Any) -> str:
     return str(text)
 
 
+def _field_names(text: Any) -> str:
+    if text not in FIELD_NAME_PROFILES:
+        raise ValueError(
+            "must be both, example or table (the spellings of the document's examples, "
+            "of its field tables, or both)"
+        )
+    return str(text)
+
+
 def _boolean(text: Any) -> bool:
     if isinstance(text, bool):
         return text
@@ -296,6 +307,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("threads", _threads, "server worker threads", "N"),
     Option("gateways", _gateway_list, "gateway types offered (default: all six)", "LIST"),
     Option("log_format", _log_format, "request log lines: text or json", "text|json"),
+    Option(
+        "field_names",
+        _field_names,
+        "answer amount/amt, salesman/salesMan as the document's examples, tables, or both",
+        "both|example|table",
+    ),
     Option("quiet", _boolean, "no request log lines", switch=True),
     Option("allowed_hosts", _host_list, "more Host names /_mock answers to (* for any)", "LIST"),
 )

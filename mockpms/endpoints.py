@@ -7,10 +7,17 @@ its handler (views/pms.py) and its request spec (mockpms.fields).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from mockpms import fields
 from mockpms.fields import RequestSpec
+
+# --field-names: which of the document's two spellings an answer carries. "both" (the
+# default) answers both; "example" only the spellings of the document's examples,
+# "table" only those of its field tables, so a client reading the wrong one fails here.
+FIELD_NAME_PROFILES = ("both", "example", "table")
 
 # The document uses all three: /tt-pms-ws/rest/<endpoint>, /tt-pms-ws/<endpoint>, /<endpoint>.
 PREFIXES = ("/tt-pms-ws/rest", "/tt-pms-ws", "")
@@ -30,9 +37,17 @@ class Endpoint:
     example: str  # fixtures/examples/<example>.request.json and .response.json
     client_method: str  # the PMSClient method that calls it
     notifies: bool = False  # a payment made through it is notified to webhookUrl
+    # Answer fields the document spells two ways: field -> "example" or "table", the
+    # place that spells it so. Only these differ between --field-names profiles.
+    spellings: tuple[tuple[str, str], ...] = ()
 
     def paths(self) -> tuple[str, ...]:
         return tuple(f"{prefix}/{self.name}" for prefix in PREFIXES)
+
+    def spelled(self, answer: Mapping[str, Any], profile: str) -> dict[str, Any]:
+        """The answer with only the spellings the --field-names profile keeps."""
+        dropped = {name for name, source in self.spellings if profile not in ("both", source)}
+        return {key: value for key, value in answer.items() if key not in dropped}
 
 
 GATEWAY = Endpoint(
@@ -50,10 +65,12 @@ QUERY = Endpoint(
 SESSION_CREATE = Endpoint(
     "h5Payment/session/create", "h5SessionCreate", "Create an H5 session (QR content)",
     fields.SESSION_CREATE, "SessionCreateResponse", "h5-create", "h5_create", notifies=True,
+    spellings=(("amount", "example"), ("amt", "table")),
 )  # fmt: skip
 SESSION_QUERY = Endpoint(
     "h5Payment/session/query", "h5SessionQuery", "Query an H5 session", fields.SESSION,
     "SessionQueryResponse", "h5-query", "h5_query",
+    spellings=(("salesman", "example"), ("salesMan", "table")),
 )  # fmt: skip
 SESSION_CANCEL = Endpoint(
     "h5Payment/session/cancel", "h5SessionCancel", "Cancel an H5 session", fields.SESSION,

@@ -146,14 +146,20 @@ SCHEMAS: dict[str, Schema] = {
             "storeCode": string(),
             "tillId": string(),
             "salesMan": string(),
-            "amount": {"type": "integer", "description": "as the document's example"},
-            "amt": {"type": "integer", "description": "as the document's field table"},
+            "amount": {
+                "type": "integer",
+                "description": "as the document's example (absent with --field-names table)",
+            },
+            "amt": {
+                "type": "integer",
+                "description": "as the document's field table (absent with --field-names example)",
+            },
             "remarks": string(),
             "bitmap": {"type": "boolean"},
             "subject": string(),
             "webhookUrl": string(),
         },
-        ["errorCode", "content", "sessionId", "amount"],
+        ["errorCode", "content", "sessionId"],
     ),
     "SessionQueryResponse": obj(
         {

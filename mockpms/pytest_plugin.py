@@ -30,14 +30,16 @@ from flask import Flask
 
 from mockpms.app import create_app
 from mockpms.config import Settings
+from mockpms.endpoints import FIELD_NAME_PROFILES
 from mockpms.report import Collector
 from mockpms.server import ServerThread
 from mockpms.testing import MockPMS, WebhookReceiver
 
 
 @pytest.fixture(scope="session")
-def mockpms_settings() -> Settings:
-    """The Settings of the session's sandbox: the documented sandbox merchant by default.
+def mockpms_settings(request: pytest.FixtureRequest) -> Settings:
+    """The Settings of the session's sandbox: the documented sandbox merchant by default,
+    answering with the --mockpms-field-names spellings.
 
     Override it in your conftest.py (keep it session-scoped), e.g.
 
@@ -45,7 +47,7 @@ def mockpms_settings() -> Settings:
         def mockpms_settings():
             return Settings(merchants=(Merchant("shop-a", "secret-a"),), webhook_interval=60)
     """
-    return Settings()
+    return Settings(field_names=request.config.getoption("mockpms_field_names"))
 
 
 @pytest.fixture(scope="session")
@@ -99,6 +101,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="mockpms: do not print the integration report in the terminal summary",
+    )
+    parser.addoption(
+        "--mockpms-field-names",
+        choices=FIELD_NAME_PROFILES,
+        default="both",
+        help="mockpms: answer amount/amt and salesman/salesMan as the document's examples "
+        "spell them, as its field tables do, or both (default)",
     )
 
 

@@ -285,3 +285,21 @@ def test_the_report_can_be_silenced_and_is_absent_without_findings(
     clean = run(pytester, "test_clean.py")
     clean.assert_outcomes(passed=1)
     assert "mockpms integration report" not in clean.stdout.str()
+
+
+def test_a_suite_runs_under_each_field_name_profile(pytester: pytest.Pytester) -> None:
+    """--mockpms-field-names table: code reading the example's `amount` fails, as on PMS."""
+    pytester.makepyfile(
+        """
+def test_reads_the_example_spelling(mockpms):
+    answer = mockpms.client.h5_create(
+        sessionId="S-1", amt=10, bitmap="false", webhookUrl="http://127.0.0.1:9/hook"
+    )
+    assert answer["amount"] == 10
+"""
+    )
+    run(pytester).assert_outcomes(passed=1)
+    run(pytester, "--mockpms-field-names", "example").assert_outcomes(passed=1)
+    failed = run(pytester, "--mockpms-field-names", "table")
+    failed.assert_outcomes(failed=1)
+    failed.stdout.fnmatch_lines(["*KeyError: 'amount'*"])

@@ -167,6 +167,8 @@ class Received:
 
 
 def _view(endpoint: str, handler: Handler) -> Callable[[], Response]:
+    spelled = endpoints.BY_NAME[endpoint].spelled
+
     def view() -> Response:
         box = sandbox()
         received = Received(endpoint, time.perf_counter(), box.faults.take(endpoint))
@@ -177,7 +179,7 @@ def _view(endpoint: str, handler: Handler) -> Callable[[], Response]:
         body = Body(received.data)
         answer = handler(Call(box, authenticate(box, body), body))
         box.fence.check()  # a reset answered meanwhile: this request's answer is void
-        return pms_answer(answer)
+        return pms_answer(spelled(answer, box.settings.field_names))
 
     view.__name__ = "pms_" + endpoint.replace("/", "_")
     return view
