@@ -20,6 +20,8 @@
 #   timing     the HEALTHCHECK interval is at most 1 s (compose's service_healthy
 #              is reached about a second after start)
 #   labels     OCI labels: title mockpms, version = mockpms.__version__, MIT
+#   banner     once "listening on" is in the log, /_mock/health answers at the
+#              first try (a Testcontainers log wait never races the socket)
 #   config     a mounted config file (MOCKPMS_CONFIG) with its own port: the
 #              container answers there (the image's host/port are only defaults)
 # Exit status: 0 when all pass, 1 when one fails, 2 when the tooling could
@@ -149,13 +151,28 @@ labels=$(podman image inspect --format '{{index .Labels "org.opencontainers.imag
 [ "$labels" = "mockpms $version MIT" ]
 check labels $? "labels are '$labels', want 'mockpms $version MIT'"
 
+# Banner before bind would let a log wait race the socket: poll the log only, then one try.
+port3=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+podman run -d --name "$name-banner" --network=host -e MOCKPMS_PORT="$port3" \
+  "$tag" >/dev/null 2>>/tmp/container-check-run.log
+ok=1
+for _ in $(seq 200); do
+  if podman logs "$name-banner" 2>&1 | grep -q "listening on"; then
+    python3 -c 'import sys, urllib.request; urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/_mock/health", timeout=2).read()' "$port3" 2>/dev/null && ok=0
+    break
+  fi
+  sleep 0.05
+done
+podman rm -f "$name-banner" >/dev/null 2>&1
+check banner $ok "the banner was printed before /_mock/health answered"
+
 port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 confdir=$(mktemp -d)
 printf 'port = %s\n' "$port2" >"$confdir/mockpms.toml"
 chmod 755 "$confdir" && chmod 644 "$confdir/mockpms.toml"
 podman run -d --name "$name-config" --network=host -v "$confdir:/config:ro" \
   -e MOCKPMS_CONFIG=/config/mockpms.toml "$tag" >/dev/null 2>>/tmp/container-check-run.log
-cleanup() { podman rm -f "$name" "$name-config" >/dev/null 2>&1; rm -rf "$confdir"; }
+cleanup() { podman rm -f "$name" "$name-config" "$name-banner" >/dev/null 2>&1; rm -rf "$confdir"; }
 ok=1
 for _ in $(seq 60); do
   if python3 - "$port2" <<'PY' 2>/dev/null; then ok=0; break; fi

@@ -70,3 +70,25 @@ def test_importing_mockpms_does_not_import_flask() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     assert callable(mockpms.create_app)
+
+
+def test_make_serve_installs_only_what_serving_needs() -> None:
+    """`make serve` installs the package alone; the test and dev extras come with `make test`."""
+    import subprocess
+
+    def recipe(target: str) -> str:
+        dry = subprocess.run(
+            ["make", "-n", "-B", "-f", str(ROOT / "Makefile"), target],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return dry.stdout
+
+    serve, test = recipe("serve"), recipe("test")
+    assert "pip install --quiet -e .\n" in serve and "[dev]" not in serve and "[test]" not in serve
+    assert "pip install --quiet -e '.[dev]'" in test
+    dev = pyproject()["project"]
+    assert isinstance(dev, dict)
+    assert "mockpms[test]" in dev["optional-dependencies"]["dev"]
