@@ -28,8 +28,11 @@ from waitress.task import ErrorTask
 
 from mockpms.endpoints import endpoint_of
 
-# Idle wake-up of waitress's socket loop; also bounds how long stop() can take.
-LOOP_TIMEOUT = 0.05
+# Idle wake-up of waitress's socket loop, in whole seconds: waitress reads this setting
+# with int(), so a fraction (0.05 until 0.1.0) became 0 and an idle server spun a core
+# at 100%. Nothing waits on it: workers wake the loop through its trigger when they
+# have output, and stop() closes the sockets from inside the loop the same way.
+LOOP_TIMEOUT = 1
 # Answers larger than this would go to a temporary file; the control API's listings
 # are paged, so no answer comes near it.
 OUTBUF_IN_MEMORY = 64 * 1024 * 1024
@@ -147,11 +150,25 @@ class ServerThread:
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Close every socket, stop the worker threads, join the loop thread."""
+        """Close every socket, stop the worker threads, join the loop thread.
+
+        The sockets are closed by the loop thread itself (a thunk on waitress's
+        trigger), so a loop asleep in select() wakes at once and finds its map empty.
+        """
         logging.getLogger("waitress").setLevel(logging.CRITICAL)
         server = self._server
-        for channel in list(server._map.values()):
-            channel.handle_close()
+        closed = threading.Event()
+
+        def close_all() -> None:
+            for channel in list(server._map.values()):
+                channel.handle_close()
+            closed.set()
+
+        if self._thread.is_alive():
+            server.trigger.pull_trigger(close_all)
+            closed.wait(timeout)
+        if not closed.is_set():
+            close_all()
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=timeout)
         self._thread.join(timeout)
 

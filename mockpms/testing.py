@@ -315,7 +315,7 @@ def make_transaction(
         "token": f"{next(_ids):064X}",
         "created_at": created_at,
         "expires_at": created_at + timeout,
-        **make_sale_request().__dict__,
+        **make_sale_request().record_fields(),
     }
     values.update(overrides)
     return Transaction(**values)

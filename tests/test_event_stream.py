@@ -15,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
+from mockpms.config import Settings
 from mockpms.testing import make_sale_request
-from tests.conftest import SHOP_A, Live, Receiver, sale_fields
+from tests.conftest import SHOP_A, Live, Receiver, sale_fields, start_live
 from tests.test_cli import free_port, wait_healthy
 
 
@@ -135,8 +136,18 @@ def test_bad_last_event_id_and_too_many_streams(make_live: Any) -> None:
 
 
 @pytest.fixture
-def stalled(live: Live) -> Iterator[socket.socket]:
+def own(test_settings: Settings) -> Iterator[Live]:
+    """A sandbox of this test's own: no reader another test left open on the shared one."""
+    live = start_live(test_settings)
+    yield live
+    live.sandbox.close()
+    live.server.stop()
+
+
+@pytest.fixture
+def stalled(own: Live) -> Iterator[socket.socket]:
     """A reader that opens the stream and never reads a byte."""
+    live = own
     sock = socket.create_connection(("127.0.0.1", live.server.port))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.sendall(b"GET /_mock/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
@@ -148,8 +159,9 @@ def stalled(live: Live) -> Iterator[socket.socket]:
 
 
 def test_a_stalled_reader_is_dropped_and_never_slows_the_api(
-    live: Live, stalled: socket.socket
+    own: Live, stalled: socket.socket
 ) -> None:
+    live = own
     assert live.sandbox.stream.readers == 1
     started = time.monotonic()
     extend = json.dumps({"subject": "s" * 3900})  # every event carries the row: 4 KB each

@@ -64,3 +64,18 @@ def test_httpx_transports_still_keep_an_httpcore_pool_with_a_network_backend() -
 
     transport = with_deadlines(httpx.HTTPTransport())
     assert isinstance(transport._pool._network_backend, DeadlineBackend)  # type: ignore[attr-defined]
+
+
+def test_an_idle_server_sleeps_in_its_socket_loop() -> None:
+    """waitress reads asyncore_loop_timeout with int(): a fraction became 0, and every idle
+    server spun a core at 100% (0.1.0). The loop must sleep, and stop() must still be quick."""
+    from mockpms.app import create_app
+    from mockpms.config import Settings
+    from mockpms.server import ServerThread
+
+    server = ServerThread(create_app(Settings())).start()
+    try:
+        assert server._server.adj.asyncore_loop_timeout >= 1
+    finally:
+        server.stop()
+    assert not server._thread.is_alive()

@@ -50,7 +50,7 @@ def test_unparseable_bodies_are_400(live: Live, body: bytes, fragment: str) -> N
 
 def test_unknown_path_is_404(live: Live) -> None:
     assert_envelope(
-        live.http.post("/tt-pms-ws/rest/online/refund", json={}), 404, "no such endpoint"
+        live.http.post("/tt-pms-ws/rest/online/teleport", json={}), 404, "no such endpoint"
     )
 
 
