@@ -85,3 +85,14 @@ def read_qr(png: bytes) -> str:
     found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
     assert found, "no QR code found in the image"
     return str(found[0].text)
+
+
+def back_from_merchant(page: Any, receiver: ReturnReceiver) -> None:
+    """The payer presses Back on the merchant's returnUrl page.
+
+    Waits until the browser has loaded that page first: the receiver records the GET
+    before the page commits, and Back in mid-navigation loses the page in Chromium.
+    """
+    page.wait_for_url(f"{receiver.url}{RETURN_PATH}?**")
+    page.wait_for_load_state("load")
+    page.go_back()

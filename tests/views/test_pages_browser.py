@@ -20,6 +20,7 @@ from tests.views.pages_support import (
     SUBJECT,
     TYPES,
     assert_returned,
+    back_from_merchant,
     create_sale,
     query,
     read_qr,
@@ -170,7 +171,7 @@ def test_declined_payment_returns_02(
     answer = query(live, sale)
     assert answer["gwRefStatus"] == "02"
     assert answer["gwErrorCode"] in ("DECLINED", "PAYMENT_FAILED")
-    page.go_back()  # the back button shows the result, never the form again
+    back_from_merchant(page, return_receiver)  # Back shows the result, never the form again
     assert page.locator("#result").get_attribute("data-state") == "failed"
     assert page.locator("#pay").count() == 0
     if type_ == "VMPAY":
@@ -343,7 +344,7 @@ def test_back_button_and_reload_show_the_result(
     page.goto(sale["paymentUrl"])
     page.click("#pay")
     assert_returned(return_receiver, sale, "01")
-    page.go_back()
+    back_from_merchant(page, return_receiver)
     assert page.locator("#result").get_attribute("data-state") == "success"
     assert page.locator("#pay").count() == 0
     page.reload()
