@@ -37,6 +37,16 @@ fails=0
 say() { printf '%s\n' "$*"; }
 check() { if [ "$2" = 0 ]; then say "PASS $1"; else say "FAIL $1${3:+: $3}"; fails=$((fails + 1)); fi; }
 die() { say "SETUP FAILED: $*"; exit 2; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Status 0 once GET /_mock/health on 127.0.0.1:$1 answers, within 30 s.
+healthy() {
+  for _ in $(seq 60); do
+    python3 -c 'import sys, urllib.request; urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/_mock/health", timeout=2).read()' \
+      "$1" 2>/dev/null && return 0
+    sleep 0.5
+  done
+  return 1
+}
 
 [ "$(id -u)" = 0 ] || die "run as root"
 [ -f "$project/Dockerfile" ] || die "no Dockerfile in $project"
@@ -102,7 +112,7 @@ user=$(podman image inspect --format '{{.Config.User}}' "$tag")
 [ -n "$user" ] && [ "$user" != root ] && [ "$user" != 0 ]
 check user $? "image runs as '${user:-root}'"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 key=check-key
 secret=check-secret
 podman run -d --name "$name" --network=host \
@@ -111,15 +121,8 @@ podman run -d --name "$name" --network=host \
 cleanup() { podman rm -f "$name" >/dev/null 2>&1; }
 trap cleanup EXIT
 
-ok=1
-for _ in $(seq 60); do
-  if python3 - "$port" <<'PY' 2>/dev/null; then ok=0; break; fi
-import sys, urllib.request
-urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/_mock/health", timeout=2).read()
-PY
-  sleep 0.5
-done
-check start $ok "no answer on port $port; logs: $(podman logs --tail 5 "$name" 2>&1 | tr '\n' ' ')"
+healthy "$port"
+check start $? "no answer on port $port; logs: $(podman logs --tail 5 "$name" 2>&1 | tr '\n' ' ')"
 
 if [ "$(podman image inspect --format '{{if .Config.Healthcheck}}yes{{end}}' "$tag")" = yes ]; then
   podman healthcheck run "$name" >/dev/null 2>&1
@@ -152,7 +155,7 @@ labels=$(podman image inspect --format '{{index .Labels "org.opencontainers.imag
 check labels $? "labels are '$labels', want 'mockpms $version MIT'"
 
 # Banner before bind would let a log wait race the socket: poll the log only, then one try.
-port3=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port3=$(free_port)
 podman run -d --name "$name-banner" --network=host -e MOCKPMS_PORT="$port3" \
   "$tag" >/dev/null 2>>/tmp/container-check-run.log
 ok=1
@@ -166,22 +169,15 @@ done
 podman rm -f "$name-banner" >/dev/null 2>&1
 check banner $ok "the banner was printed before /_mock/health answered"
 
-port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port2=$(free_port)
 confdir=$(mktemp -d)
 printf 'port = %s\n' "$port2" >"$confdir/mockpms.toml"
 chmod 755 "$confdir" && chmod 644 "$confdir/mockpms.toml"
 podman run -d --name "$name-config" --network=host -v "$confdir:/config:ro" \
   -e MOCKPMS_CONFIG=/config/mockpms.toml "$tag" >/dev/null 2>>/tmp/container-check-run.log
-cleanup() { podman rm -f "$name" "$name-config" "$name-banner" >/dev/null 2>&1; rm -rf "$confdir"; }
-ok=1
-for _ in $(seq 60); do
-  if python3 - "$port2" <<'PY' 2>/dev/null; then ok=0; break; fi
-import sys, urllib.request
-urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/_mock/health", timeout=2).read()
-PY
-  sleep 0.5
-done
-check config $ok "a config file's port=$port2 was not used; logs: $(podman logs --tail 5 "$name-config" 2>&1 | tr '\n' ' ')"
+cleanup() { podman rm -f --ignore "$name" "$name-config" "$name-banner" >/dev/null 2>&1; rm -rf "$confdir"; }
+healthy "$port2"
+check config $? "a config file's port=$port2 was not used; logs: $(podman logs --tail 5 "$name-config" 2>&1 | tr '\n' ' ')"
 
 [ $fails = 0 ] && say "RESULT: all passed" || say "RESULT: $fails failed"
 [ $fails = 0 ]
