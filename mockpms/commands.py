@@ -207,11 +207,12 @@ def transactions(args: argparse.Namespace, control: ControlClient) -> int:
 
 
 def transaction(args: argparse.Namespace, control: ControlClient) -> int:
+    from mockpms.webhooks import iso_time  # here: it imports httpx, which the parser need not
+
     txn = control.transaction(args.rrn, api_key(args))
     attempts = [a for a in control.webhooks(args.rrn) if a["apiKey"] == txn["apiKey"]]
     requests = [r for r in control.requests(rrn=args.rrn) if r["apiKey"] == txn["apiKey"]]
     story = {"transaction": txn, "webhooks": attempts, "requests": requests}
-    from mockpms.webhooks import iso_time
 
     def table() -> Iterator[str]:
         yield (

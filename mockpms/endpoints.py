@@ -7,7 +7,6 @@ its handler (views/pms.py) and its request spec (mockpms.fields).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,9 +43,12 @@ class Endpoint:
     def paths(self) -> tuple[str, ...]:
         return tuple(f"{prefix}/{self.name}" for prefix in PREFIXES)
 
-    def spelled(self, answer: Mapping[str, Any], profile: str) -> dict[str, Any]:
-        """The answer with only the spellings the --field-names profile keeps."""
-        dropped = {name for name, source in self.spellings if profile not in ("both", source)}
+    def spelled(self, answer: dict[str, Any], profile: str) -> dict[str, Any]:
+        """The answer with only the spellings the --field-names profile keeps (the
+        answer itself, uncopied, when it keeps them all: the usual case, on every call)."""
+        if profile == "both" or not self.spellings:
+            return answer
+        dropped = {name for name, source in self.spellings if source != profile}
         return {key: value for key, value in answer.items() if key not in dropped}
 
 

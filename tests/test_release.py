@@ -62,7 +62,7 @@ def test_the_image_sets_defaults_that_a_config_file_outranks() -> None:
     assert not re.search(r"\bMOCKPMS_(HOST|PORT)=", dockerfile)
 
 
-def test_importing_mockpms_does_not_import_flask() -> None:
+def test_the_healthcheck_starts_without_importing_flask() -> None:
     """The image's HEALTHCHECK runs every second: it must start without Flask."""
     import subprocess
 

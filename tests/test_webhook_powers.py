@@ -95,12 +95,14 @@ def test_drop_skips_the_first_attempt_and_the_retry_policy_takes_over(
 ) -> None:
     live.control("POST", "/faults", json={"webhook": "drop"})
     paid_sale(live, receiver)
+    live.sandbox.webhooks.wait_for_attempts(1)  # logged off the request thread
     [dropped] = log(live)["attempts"]
     assert dropped["dropped"] is True
     assert dropped["acknowledged"] is False
     assert receiver.requests == []
     advance(live, 300)
     receiver.wait_for(1)
+    live.sandbox.webhooks.wait_for_attempts(2)  # the receiver answers before the log is written
     assert [a["attempt"] for a in log(live)["attempts"]] == [1, 2]
 
 
@@ -112,6 +114,7 @@ def test_delay_holds_the_first_attempt_on_the_mock_clock(live: Live, receiver: R
     assert receiver.requests == []
     advance(live, 1)
     receiver.wait_for(1)
+    live.sandbox.webhooks.wait_for_attempts(1)
     series = log(live)["deliveries"][0]
     assert series["nextAttemptAt"] - series["firstDueAt"] == 300  # retries from the delayed one
 

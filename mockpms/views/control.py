@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from mockpms import __version__
 from mockpms.errors import ControlError
+from mockpms.models import H5Session, Transaction
 from mockpms.views._web import decode_json, sandbox
 from mockpms.webhooks import iso_time
 
@@ -200,3 +201,27 @@ def one_record(
             status=409,
         )
     return matches[0]
+
+
+def named_transaction(rrn: str, api_key: str | None) -> Transaction:
+    """The transaction a control call or page names by rrn (see one_record)."""
+    lifecycle = sandbox().lifecycle
+    return one_record(
+        f"transaction with rrn {rrn!r}",
+        api_key,
+        lambda key: lifecycle.transaction(key, rrn),
+        lambda: lifecycle.transactions_with_rrn(rrn),
+        lambda txn: txn.api_key,
+    )
+
+
+def named_session(session_id: str, api_key: str | None) -> H5Session:
+    """The H5 session a control call or page names by sessionId (see one_record)."""
+    sessions = sandbox().sessions
+    return one_record(
+        f"H5 session {session_id!r}",
+        api_key,
+        lambda key: sessions.session(key, session_id),
+        lambda: sessions.with_id(session_id),
+        lambda session: session.api_key,
+    )

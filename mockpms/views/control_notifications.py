@@ -17,7 +17,7 @@ from flask import Blueprint, jsonify, request
 from mockpms.errors import ControlError
 from mockpms.models import Transaction, TxStatus
 from mockpms.views._web import sandbox
-from mockpms.views.control import api_key_of, control_body, one_record
+from mockpms.views.control import api_key_of, control_body, named_session, named_transaction
 from mockpms.views.control_webhooks import advance_wait
 
 bp = Blueprint("control_notifications", __name__, url_prefix="/_mock")
@@ -72,14 +72,7 @@ def forge() -> Any:
 
 
 def _online(rrn: str, api_key: str | None) -> Transaction:
-    lifecycle = sandbox().lifecycle
-    txn = one_record(
-        f"transaction with rrn {rrn!r}",
-        api_key,
-        lambda key: lifecycle.transaction(key, rrn),
-        lambda: lifecycle.transactions_with_rrn(rrn),
-        lambda found: found.api_key,
-    )
+    txn = named_transaction(rrn, api_key)
     if txn.status is TxStatus.SUCCESS:
         raise ControlError(
             f"rrn: {rrn!r} is paid; a forged notification is for a payment that was not made",
@@ -90,13 +83,7 @@ def _online(rrn: str, api_key: str | None) -> Transaction:
 
 def _h5(session_id: str, api_key: str | None) -> Transaction:
     sessions = sandbox().sessions
-    session = one_record(
-        f"H5 session {session_id!r}",
-        api_key,
-        lambda key: sessions.session(key, session_id),
-        lambda: sessions.with_id(session_id),
-        lambda found: found.api_key,
-    )
+    session = named_session(session_id, api_key)
     if session.paid_rrn is not None:
         raise ControlError(
             f"sessionId: {session_id!r} is paid; a forged notification is for a payment "

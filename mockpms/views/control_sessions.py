@@ -16,7 +16,7 @@ from mockpms.models import H5Session
 from mockpms.sessions import SessionClosed
 from mockpms.urls import h5_url
 from mockpms.views._web import base_url, sandbox
-from mockpms.views.control import api_key_of, control_body, one_record, paging
+from mockpms.views.control import api_key_of, control_body, named_session, paging
 
 bp = Blueprint("control_sessions", __name__, url_prefix="/_mock")
 
@@ -47,7 +47,7 @@ def list_sessions() -> Any:
 
 @bp.get("/sessions/<session_id>")
 def get_session(session_id: str) -> Any:
-    return jsonify(session_json(_find(session_id, request.args.get("apiKey"))))
+    return jsonify(session_json(named_session(session_id, request.args.get("apiKey"))))
 
 
 @bp.post("/sessions/<session_id>/scan")
@@ -56,7 +56,7 @@ def scan_session(session_id: str) -> Any:
     body = control_body()
     wallet = wallet_of(body)
     sessions = sandbox().sessions
-    session = sessions.scan(_find(session_id, api_key_of(body)), wallet)
+    session = sessions.scan(named_session(session_id, api_key_of(body)), wallet)
     if not sessions.payable(session):
         raise ControlError(
             f"session {session_id!r} is expired or paid: {sessions.closed_reason(session)}",
@@ -70,7 +70,7 @@ def pay_session(session_id: str) -> Any:
     """As if the payer paid in the wallet; the answer carries the new transaction."""
     body = control_body()
     wallet = wallet_of(body)
-    session = _find(session_id, api_key_of(body))
+    session = named_session(session_id, api_key_of(body))
     try:
         txn = sandbox().sessions.pay(session, wallet)
     except SessionClosed as error:
@@ -89,15 +89,3 @@ def wallet_of(body: dict[str, Any]) -> str | None:
     if not isinstance(value, str) or value not in h5_types:
         raise ControlError(f"wallet: must be one of {', '.join(h5_types)} (got {value!r:.40})")
     return value
-
-
-def _find(session_id: str, api_key: str | None) -> H5Session:
-    """The session with this id; a sessionId two merchants used needs `apiKey`."""
-    sessions = sandbox().sessions
-    return one_record(
-        f"H5 session {session_id!r}",
-        api_key,
-        lambda key: sessions.session(key, session_id),
-        lambda: sessions.with_id(session_id),
-        lambda session: session.api_key,
-    )

@@ -20,9 +20,9 @@ from flask import Blueprint, jsonify, request
 from mockpms.checkout import OUTCOMES
 from mockpms.errors import ControlError
 from mockpms.lifecycle import InvalidTransition
-from mockpms.models import Transaction, TxStatus
+from mockpms.models import TxStatus
 from mockpms.views._web import sandbox
-from mockpms.views.control import api_key_of, control_body, one_record, paging
+from mockpms.views.control import api_key_of, control_body, named_transaction, paging
 
 bp = Blueprint("control_transactions", __name__, url_prefix="/_mock")
 
@@ -47,7 +47,7 @@ def list_transactions() -> Any:
 
 @bp.get("/transactions/<rrn>")
 def get_transaction(rrn: str) -> Any:
-    return jsonify(_one(rrn, request.args.get("apiKey")).to_control_json())
+    return jsonify(named_transaction(rrn, request.args.get("apiKey")).to_control_json())
 
 
 @bp.post("/transactions/<rrn>/settle")
@@ -58,7 +58,7 @@ def settle(rrn: str) -> Any:
         raise ControlError(
             f"outcome: must be one of {', '.join(OUTCOMES)} (got {str(outcome)[:40]!r})"
         )
-    txn = _one(rrn, api_key_of(body))
+    txn = named_transaction(rrn, api_key_of(body))
     before = txn.status
     try:  # settle is atomic on its own and tells the webhook engine outside the lock
         sandbox().checkout.settle_outcome(txn, outcome)
@@ -71,15 +71,3 @@ def settle(rrn: str) -> Any:
     answer = txn.to_control_json()
     answer["previousStatus"] = before.value
     return jsonify(answer)
-
-
-def _one(rrn: str, api_key: str | None) -> Transaction:
-    """The transaction with this rrn; apiKey picks one when two merchants used the rrn."""
-    lifecycle = sandbox().lifecycle
-    return one_record(
-        f"transaction with rrn {rrn!r}",
-        api_key,
-        lambda key: lifecycle.transaction(key, rrn),
-        lambda: lifecycle.transactions_with_rrn(rrn),
-        lambda txn: txn.api_key,
-    )

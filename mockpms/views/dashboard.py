@@ -31,7 +31,7 @@ from mockpms.errors import ControlError, PmsError
 from mockpms.i18n import format_amount
 from mockpms.models import H5Session, Transaction, TxStatus
 from mockpms.views._web import form_token, form_token_ok, sandbox, secure_page
-from mockpms.views.control import one_record
+from mockpms.views.control import named_session, named_transaction
 from mockpms.views.control_webhooks import advance_seconds, advance_wait
 
 bp = Blueprint("dashboard", __name__, url_prefix="/_mock")
@@ -135,29 +135,14 @@ def index() -> Response:
 @bp.get("/transactions/<rrn>/view")
 def transaction_story(rrn: str) -> Response:
     """One transaction's whole story: created, page opened, outcome, attempts, queries."""
-    box = sandbox()
-    lifecycle = box.lifecycle
-    txn = one_record(
-        f"transaction with rrn {rrn!r}",
-        request.args.get("apiKey") or None,
-        lambda key: lifecycle.transaction(key, rrn),
-        lambda: lifecycle.transactions_with_rrn(rrn),
-        lambda found: found.api_key,
-    )
+    txn = named_transaction(rrn, request.args.get("apiKey") or None)
     return _story(f"Transaction {txn.rrn}", _transaction_facts(txn), _transaction_steps(txn))
 
 
 @bp.get("/sessions/<session_id>/view")
 def session_story(session_id: str) -> Response:
-    box = sandbox()
-    sessions = box.sessions
-    session = one_record(
-        f"H5 session {session_id!r}",
-        request.args.get("apiKey") or None,
-        lambda key: sessions.session(key, session_id),
-        lambda: sessions.with_id(session_id),
-        lambda found: found.api_key,
-    )
+    sessions = sandbox().sessions
+    session = named_session(session_id, request.args.get("apiKey") or None)
     steps = _session_steps(session)
     txn = sessions.paid_transaction(session)
     if txn is not None:
