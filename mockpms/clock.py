@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 HONG_KONG = timezone(timedelta(hours=8))
@@ -18,6 +19,9 @@ class Clock:
     def __init__(self) -> None:
         self._offset = 0.0
         self._lock = threading.Lock()
+        # Called (under the lock) with the new offset whenever it changes: a data dir
+        # keeps it (mockpms.sandbox wires it).
+        self.on_change: Callable[[float], None] = _nothing
 
     def now(self) -> float:
         """Mock time in seconds since the epoch."""
@@ -33,16 +37,27 @@ class Clock:
             raise ValueError("seconds must not be negative")
         with self._lock:
             self._offset += seconds
+            self.on_change(self._offset)
             return self._offset
 
     def reset(self) -> None:
         with self._lock:
             self._offset = 0.0
+            self.on_change(self._offset)
+
+    def restore(self, offset: float) -> None:
+        """Take back the offset a data dir kept (the time already moved before a restart)."""
+        with self._lock:
+            self._offset = float(offset)
 
     @staticmethod
     def wall_ms() -> int:
         """Wall-clock milliseconds: signature freshness never follows the offset."""
         return int(time.time() * 1000)
+
+
+def _nothing(offset: float) -> None:
+    return None
 
 
 def pms_datetime(epoch_seconds: float) -> str:

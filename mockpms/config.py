@@ -114,6 +114,7 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     log_format: str = "text"
     field_names: str = "both"  # endpoints.FIELD_NAME_PROFILES
+    data_dir: str | None = None  # None: state in memory only
     quiet: bool = False
     events_heartbeat: float = 15.0  # seconds between comment lines of /_mock/events
     # [[gateways]] tables of the config file: they replace the built-in six.
@@ -314,6 +315,7 @@ OPTIONS: tuple[Option, ...] = (
         "both|example|table",
     ),
     Option("quiet", _boolean, "no request log lines", switch=True),
+    Option("data_dir", _text, "keep the sandbox's state in DIR across restarts (SQLite)", "DIR"),
     Option("allowed_hosts", _host_list, "more Host names /_mock answers to (* for any)", "LIST"),
 )
 OPTION_NAMES = {option.name for option in OPTIONS}

@@ -12,9 +12,8 @@ changes no state.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from itertools import count
 from typing import Any
 
 from mockpms.endpoints import endpoint_of
@@ -179,37 +178,41 @@ class FaultBook:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
-        self._ids = count(1)
+        self._next_id = 1
+        # Called (under the lock) with the snapshot whenever the queue changes: a data
+        # dir keeps it (mockpms.sandbox wires it).
+        self.on_change: Callable[[dict[str, Any]], None] = _nothing
 
     def add(self, **fields: Any) -> Fault:
         with self._lock:
-            fault = Fault(id=next(self._ids), **fields)
+            fault = Fault(id=self._next_id, **fields)
+            self._next_id += 1
             self._faults.append(fault)
+            self.on_change(self._snapshot())
             return fault
 
     def take(self, endpoint: str) -> Fault | None:
         """Use up one call of the first fault matching `endpoint`; a snapshot of it, or None."""
         if not self._faults:  # the common case, without the lock: no fault is armed
             return None
-        with self._lock:
-            for fault in self._faults:
-                if fault.webhook is None and fault.endpoint in (None, endpoint):
-                    fault.remaining -= 1
-                    if fault.remaining == 0:
-                        self._faults.remove(fault)
-                    return Fault(**{**fault.__dict__, "remaining": fault.remaining})
-        return None
+        return self._take(
+            lambda fault: fault.webhook is None and fault.endpoint in (None, endpoint)
+        )
 
     def take_webhook(self) -> Fault | None:
         """Use up one notification of the first webhook fault; a snapshot of it, or None."""
         if not self._faults:
             return None
+        return self._take(lambda fault: fault.webhook is not None)
+
+    def _take(self, matches: Callable[[Fault], bool]) -> Fault | None:
         with self._lock:
             for fault in self._faults:
-                if fault.webhook is not None:
+                if matches(fault):
                     fault.remaining -= 1
                     if fault.remaining == 0:
                         self._faults.remove(fault)
+                    self.on_change(self._snapshot())
                     return Fault(**{**fault.__dict__, "remaining": fault.remaining})
         return None
 
@@ -221,6 +224,20 @@ class FaultBook:
         with self._lock:
             cleared = len(self._faults)
             self._faults.clear()
+            self.on_change(self._snapshot())
             return cleared
 
     reset = clear
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {"nextId": self._next_id, "faults": [dict(f.__dict__) for f in self._faults]}
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Take back the queue a data dir kept."""
+        with self._lock:
+            self._faults = [Fault(**fields) for fields in snapshot["faults"]]
+            self._next_id = int(snapshot["nextId"])
+
+
+def _nothing(snapshot: dict[str, Any]) -> None:
+    return None

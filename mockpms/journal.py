@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from itertools import count
 from typing import Any
 
+from mockpms.durable import NO_SINK, StateSink
 from mockpms.fence import Fence
 
 # Stored bodies larger than this are kept as truncated text, not as JSON.
@@ -132,9 +133,10 @@ def _masked(value: Any, depth: int) -> Any:
 class Journal:
     """Thread-safe, capped, oldest first."""
 
-    def __init__(self, cap: int, fence: Fence | None = None) -> None:
+    def __init__(self, cap: int, fence: Fence | None = None, sink: StateSink = NO_SINK) -> None:
         self.cap = cap
         self.fence = fence or Fence()
+        self.sink = sink  # a data dir keeps each entry (mockpms.durable)
         self._lock = threading.Lock()
         self._entries: deque[Entry] = deque(maxlen=cap)
         self._ids = count(1)
@@ -146,10 +148,19 @@ class Journal:
             if generation is not None and generation != self.fence.current:
                 return None
             entry = Entry(id=next(self._ids), **fields)
+            dropped_id = None
             if len(self._entries) == self.cap:
                 self.dropped += 1
+                dropped_id = self._entries[0].id
             self._entries.append(entry)
+            self.sink.journal_kept(entry, dropped_id)
         return entry
+
+    def restore(self, entries: list[Entry]) -> None:
+        """Take back the entries a data dir kept; new ones number on from the last."""
+        with self._lock:
+            self._entries.extend(entries)
+            self._ids = count(entries[-1].id + 1 if entries else 1)
 
     def entries(
         self,
@@ -174,3 +185,4 @@ class Journal:
         with self._lock:
             self._entries.clear()
             self.dropped = 0
+            self.sink.journal_cleared()

@@ -12,9 +12,10 @@ A transaction or session that something else finished first is left alone.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from mockpms.checkout import Checkout
@@ -84,6 +85,10 @@ class AutoSettle:
         self._policy = initial
         self._jobs: set[Job] = set()  # scheduled and not yet run
         self._generation = 0
+        self._since = 0.0  # mock time the policy was set: it settles what came after
+        # Called (under the lock) with the snapshot whenever the policy changes: a data
+        # dir keeps it (mockpms.sandbox wires it).
+        self.on_change: Callable[[dict[str, Any]], None] = _nothing
         events.subscribe(self.on_event)
 
     @property
@@ -94,13 +99,46 @@ class AutoSettle:
         """Replace the policy; settlements already scheduled by the old one are cancelled."""
         with self._lock:
             self._policy = policy
+            self._since = self.clock.now()
             self._generation += 1
             jobs, self._jobs = self._jobs, set()
+            self.on_change(self.snapshot())
         for job in jobs:
             job.cancel()
 
     def reset(self) -> None:
         self.set(self.initial)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"policy": self._policy.to_json() if self._policy else None, "since": self._since}
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Take back the policy a data dir kept."""
+        kept = snapshot["policy"]
+        with self._lock:
+            self._policy = Policy.from_json(kept) if kept is not None else None
+            self._since = float(snapshot["since"])
+
+    def resume(self, transactions: Iterable[Transaction], sessions: Iterable[H5Session]) -> int:
+        """After a restart: schedule again what the policy had scheduled when the server
+        stopped (a pending sale, a scanned unpaid session), at its original time on the
+        mock clock (at once if that time passed while the server was down); how many."""
+        policy = self._policy
+        if policy is None:
+            return 0
+        resumed = 0
+        for txn in transactions:
+            if txn.session_id is None and txn.created_at >= self._since:
+                due = txn.created_at + policy.after_seconds
+                self._schedule(policy, partial(self._settle, txn, policy.outcome), 0, due)
+                resumed += 1
+        if policy.outcome == "success":
+            for session in sessions:
+                if session.scanned_at is not None and session.scanned_at >= self._since:
+                    due = session.scanned_at + policy.after_seconds
+                    self._schedule(policy, partial(self._pay, session), 0, due)
+                    resumed += 1
+        return resumed
 
     # ------------------------------------------------------ lifecycle events
 
@@ -123,7 +161,13 @@ class AutoSettle:
             return
         self._schedule(policy, lambda: self._pay(session), sandbox_generation)
 
-    def _schedule(self, policy: Policy, work: Callable[[], None], sandbox_generation: int) -> None:
+    def _schedule(
+        self,
+        policy: Policy,
+        work: Callable[[], None],
+        sandbox_generation: int,
+        due_at: float | None = None,
+    ) -> None:
         """Put `work` on the scheduler; it does nothing if the policy changed meanwhile,
         and it runs as work of the sandbox generation that scheduled it, so after a
         reset the lifecycle refuses whatever it would change."""
@@ -138,7 +182,8 @@ class AutoSettle:
             with entered(sandbox_generation):
                 work()
 
-        due_at = self.clock.now() + policy.after_seconds
+        if due_at is None:
+            due_at = self.clock.now() + policy.after_seconds
         with self._lock:
             job = self.scheduler.schedule(due_at, run, name="auto-settle")
             scheduled.append(job)
@@ -154,3 +199,7 @@ class AutoSettle:
         # Paid already, cancelled before the scan, or the countdown ran out: left alone.
         with suppress(PmsError):
             self.sessions.pay(session, session.wallet)
+
+
+def _nothing(snapshot: dict[str, Any]) -> None:
+    return None

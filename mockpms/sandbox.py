@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from mockpms.checkout import Checkout
 from mockpms.clock import Clock
 from mockpms.config import Settings
+from mockpms.datadir import DataDir
+from mockpms.durable import NO_SINK, Saved, StateSink
 from mockpms.event_stream import Broadcaster
 from mockpms.events import Events
 from mockpms.faults import FaultBook
@@ -33,9 +37,18 @@ class Sandbox:
     ) -> None:
         self.settings = settings
         self.clock = clock or Clock()
-        self.store: Store = store or MemoryStore(
-            settings.transaction_cap, settings.session_cap, settings.h5_countdown
-        )
+        # --data-dir: the whole state in SQLite (opened first: a dir in use, a foreign
+        # file or one from a newer mockpms is a ConfigError before anything starts).
+        self.data = DataDir.open(settings.data_dir) if settings.data_dir and not store else None
+        sink: StateSink = NO_SINK
+        saved: Saved | None = None
+        if self.data is not None:
+            from mockpms.sqlite_state import SqliteState
+            from mockpms.sqlite_store import SqliteStore
+
+            state = SqliteState(self.data)
+            store, sink, saved = SqliteStore(self.data, *self._caps()), state, state.load()
+        self.store: Store = store or MemoryStore(*self._caps())
         self.ids = IdGenerator(settings.seed)
         self.gateways = GatewayCatalog(settings.gateways, settings.gateway_definitions)
         self.events = Events()
@@ -45,14 +58,14 @@ class Sandbox:
         self.scheduler = Scheduler(self.clock, settings.webhook_workers)
         self.faults = FaultBook()  # PMS faults, and webhook faults the engine takes
         self.webhooks = WebhookEngine(
-            settings, self.clock, self.scheduler, self.events, self.fence, self.faults
+            settings, self.clock, self.scheduler, self.events, self.fence, self.faults, sink
         )
         self.lifecycle = Lifecycle(
             settings, self.store, self.clock, self.ids, self.gateways, self.events, self.fence
         )
         self.sessions = Sessions(settings, self.lifecycle)
         self.checkout = Checkout(self.lifecycle)
-        self.journal = Journal(settings.journal_cap, self.fence)
+        self.journal = Journal(settings.journal_cap, self.fence, sink)
         self.report = Report(self.events, frozenset(m.api_key for m in settings.merchants))
         # Each open stream holds a server thread: at most half of them.
         self.stream = Broadcaster(
@@ -66,11 +79,41 @@ class Sandbox:
         # ready unless its configuration left it without merchants or gateways.
         self.loaded = {"merchants": len(settings.merchants), "gateways": len(self.gateways.types)}
         self.closed = False
+        self.resumed = 0  # time-based work a data dir gave back (webhooks, auto-settlement)
+        if saved is not None:
+            self._restore(saved, sink)
+
+    def _caps(self) -> tuple[int, int, float]:
+        settings = self.settings
+        return settings.transaction_cap, settings.session_cap, settings.h5_countdown
+
+    def _restore(self, saved: Saved, sink: StateSink) -> None:
+        """Take back what the data dir kept, then keep every later change there."""
+        state = saved.state
+        if "clock" in state:
+            self.clock.restore(state["clock"]["offset"])
+        if "ids" in state:
+            self.ids.restore(state["ids"])
+        if "faults" in state:
+            self.faults.restore(state["faults"])
+        if "policy" in state:
+            self.policy.restore(state["policy"])
+        self.journal.restore(saved.journal)
+        self.clock.on_change = lambda offset: sink.save("clock", {"offset": offset})
+        self.ids.on_change = lambda snapshot: sink.save("ids", snapshot)
+        self.faults.on_change = lambda snapshot: sink.save("faults", snapshot)
+        self.policy.on_change = lambda snapshot: sink.save("policy", snapshot)
+        self.resumed = self.webhooks.restore(saved.deliveries, saved.attempts)
+        if self.policy.policy is not None:
+            self.resumed += self.policy.resume(
+                [t for t in self.store.transactions() if not t.status.is_final],
+                [s for s in self.store.sessions() if s.paid_rrn is None],
+            )
 
     def reset(self) -> None:
         """Back to the start state: no transactions, sessions, deliveries, journal entries
         or faults; clock offset 0; the configured seed and auto-settle policy."""
-        with self.store.lock:
+        with self.store.lock, self.data.batch() if self.data else nullcontext():
             self.fence.bump()  # first: whatever began before this changes nothing after it
             self.scheduler.cancel_all()
             self.policy.reset()
@@ -108,3 +151,6 @@ class Sandbox:
         self.stream.shutdown()
         self.scheduler.close()
         self.webhooks.close()
+        if self.data is not None:
+            with self.store.lock:
+                self.data.close()

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from mockpms.errors import PaymentError, PmsError
 from mockpms.models import H5Session, Transaction
@@ -72,6 +72,9 @@ class Store(Protocol):
 
     def reset(self) -> None:
         """Forget every transaction and session."""
+
+    def describe(self) -> dict[str, Any]:
+        """What GET /_mock/health says of the storage: {"storage": "memory"} or more."""
 
 
 R = TypeVar("R", Transaction, H5Session)
@@ -147,6 +150,40 @@ class _Ledger(Generic[R]):
         return Page(found, str(last) if more and last is not None else None)
 
 
+def duplicate_rrn(txn: Transaction) -> PaymentError:
+    return PaymentError(
+        f"rrn: {txn.rrn!r} is a duplicate of an earlier transaction of this "
+        f"merchant; the payment fails. Every online/sales call needs a new rrn "
+        f"(query the first one with online/query)",
+        field="rrn",
+        reason="duplicate-rrn",
+    )
+
+
+def duplicate_session(session: H5Session) -> PmsError:
+    return PmsError(
+        f"sessionId: {session.session_id!r} was already used by this merchant; "
+        f"every h5Payment/session/create needs a new sessionId",
+        field="sessionId",
+    )
+
+
+# What session eviction may take, first to last (see MemoryStore._evict_sessions).
+CLOSED, COUNTING_DOWN, UNSCANNED = 0, 1, 2
+
+
+def standing(session: H5Session) -> int:
+    """CLOSED (paid, countdown noticed over, cancelled before the scan), COUNTING_DOWN
+    (scanned) or UNSCANNED: the eviction order of a session."""
+    if (
+        session.paid_rrn is not None
+        or session.expired_at is not None
+        or (session.cancelled_at is not None and session.scanned_at is None)
+    ):
+        return CLOSED
+    return COUNTING_DOWN if session.scanned_at is not None else UNSCANNED
+
+
 class MemoryStore:
     """Dicts under one RLock; caps evict the oldest finished records first."""
 
@@ -173,13 +210,7 @@ class MemoryStore:
     def add_transaction(self, txn: Transaction) -> None:
         with self.lock:
             if txn.key in self._transactions.items:
-                raise PaymentError(
-                    f"rrn: {txn.rrn!r} is a duplicate of an earlier transaction of this "
-                    f"merchant; the payment fails. Every online/sales call needs a new rrn "
-                    f"(query the first one with online/query)",
-                    field="rrn",
-                    reason="duplicate-rrn",
-                )
+                raise duplicate_rrn(txn)
             self._transactions.add(txn.key, txn)
             if len(self._transactions.items) > self.transaction_cap:
                 self._evict(now=txn.created_at)
@@ -237,11 +268,7 @@ class MemoryStore:
     def add_session(self, session: H5Session) -> None:
         with self.lock:
             if session.key in self._sessions.items:
-                raise PmsError(
-                    f"sessionId: {session.session_id!r} was already used by this merchant; "
-                    f"every h5Payment/session/create needs a new sessionId",
-                    field="sessionId",
-                )
+                raise duplicate_session(session)
             self._sessions.add(session.key, session)
             self._file(session)
             if len(self._sessions.items) > self.session_cap:
@@ -252,17 +279,7 @@ class MemoryStore:
         key = session.key
         for index in (self._closed, self._scanned, self._unscanned):
             index.pop(key, None)
-        closed = (
-            session.paid_rrn is not None
-            or session.expired_at is not None
-            or (session.cancelled_at is not None and session.scanned_at is None)
-        )
-        if closed:
-            self._closed[key] = None
-        elif session.scanned_at is not None:
-            self._scanned[key] = None
-        else:
-            self._unscanned[key] = None
+        (self._closed, self._scanned, self._unscanned)[standing(session)][key] = None
 
     def _evict_sessions(self, now: float) -> None:
         """Keep the sessions near their cap, taking first what no payer can still use.
@@ -334,3 +351,6 @@ class MemoryStore:
             self._closed.clear()
             self._scanned.clear()
             self._unscanned.clear()
+
+    def describe(self) -> dict[str, Any]:
+        return {"storage": "memory"}

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from mockpms.clock import Clock
 from mockpms.config import Settings
+from mockpms.durable import NO_SINK, StateSink
 from mockpms.events import Event, Events, TransactionEvent, WebhookAttemptEvent
 from mockpms.fence import Fence
 from mockpms.models import Transaction
@@ -165,8 +166,10 @@ class WebhookEngine:
         events: Events | None = None,
         fence: Fence | None = None,
         faults: FaultBook | None = None,
+        sink: StateSink = NO_SINK,
     ) -> None:
         self.settings = settings
+        self.sink = sink  # a data dir keeps every series and attempt (mockpms.durable)
         self.fence = fence or Fence()
         self.faults = faults
         self.events = events or Events()
@@ -240,7 +243,24 @@ class WebhookEngine:
             while len(self._deliveries) > self.settings.webhook_log_cap:
                 self._drop_oldest_finished_delivery()
             self._schedule(delivery, delivery.first_due, self._generation)
+            self.sink.delivery_changed(delivery)
             return delivery
+
+    def restore(self, deliveries: list[Delivery], attempts: list[Attempt]) -> int:
+        """Take back the series and attempt log a data dir kept, and schedule each pending
+        series' next attempt at its time (at once if it fell due while the server was
+        down); how many were scheduled."""
+        resumed = 0
+        with self._lock:
+            self._log.extend(attempts)
+            for delivery in deliveries:
+                self._deliveries[delivery.id] = delivery
+                if delivery.state == "pending" and delivery.next_due is not None:
+                    self._schedule(delivery, delivery.next_due, self._generation)
+                    resumed += 1
+            last = max([0] + [d.id for d in deliveries] + [a.id for a in attempts])
+            self._ids = itertools.count(last + 1)
+        return resumed
 
     def series(self, id_: int) -> Delivery | None:
         """The series an id names: a series id, or the id of one of its attempts."""
@@ -316,6 +336,7 @@ class WebhookEngine:
                     delivery.job.cancel()
             self._deliveries.clear()
             self._log.clear()
+            self.sink.webhooks_cleared()
             self._changed.notify_all()
 
     def close(self) -> None:
@@ -379,6 +400,7 @@ class WebhookEngine:
                 )  # fmt: skip
             if next_due is not None:
                 self._schedule(delivery, next_due, generation)
+            self.sink.delivery_changed(delivery)
             self._changed.notify_all()
         self.events.emit(*(WebhookAttemptEvent(attempt) for attempt in logged))
 
@@ -397,6 +419,7 @@ class WebhookEngine:
                 delivery, delivery.attempts_made, scheduled_at, sent_at, outcome, duration_ms,
                 delivery.next_due, resent=True,
             )  # fmt: skip
+            self.sink.delivery_changed(delivery)
             self._changed.notify_all()
         self.events.emit(WebhookAttemptEvent(attempt))
 
@@ -438,15 +461,20 @@ class WebhookEngine:
             forged=delivery.forged,
             **flags,
         )
+        dropped_id = self._log[0].id if len(self._log) == self._log.maxlen else None
         self._log.append(attempt)
+        self.sink.attempt_logged(attempt, dropped_id)
         return attempt
 
     def _drop_oldest_finished_delivery(self) -> None:
         for key, delivery in self._deliveries.items():
             if delivery.state != "pending":
                 del self._deliveries[key]
+                self.sink.delivery_removed(key)
                 return
-        self._deliveries.popitem(last=False)  # all pending: the oldest goes (its job still runs)
+        # All pending: the oldest goes (its job still runs).
+        key, _ = self._deliveries.popitem(last=False)
+        self.sink.delivery_removed(key)
 
 
 def _receiver(url: str) -> str:

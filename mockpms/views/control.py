@@ -22,7 +22,7 @@ Record = TypeVar("Record")
 @bp.get("/health")
 def health() -> Any:
     """Liveness: the process answers."""
-    return jsonify({"status": "ok", "version": __version__, "storage": "memory"})
+    return jsonify({"status": "ok", "version": __version__, **sandbox().store.describe()})
 
 
 @bp.get("/status")
@@ -34,7 +34,7 @@ def status() -> Any:
     return jsonify(
         {
             "version": __version__,
-            "storage": "memory",
+            **box.store.describe(),
             "now": now,
             "time": iso_time(now),
             "offset": box.clock.offset,
