@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -21,9 +21,41 @@ import pytest
 from mockpms.client import PMSClient
 from mockpms.errors import PmsError
 from mockpms.models import TxStatus
-from tests.conftest import SHOP_A, SHOP_B, Live, Receiver, sale_fields, session_fields
+from mockpms.config import Settings
+from tests.conftest import (
+    SHOP_A,
+    SHOP_B,
+    Live,
+    Receiver,
+    sale_fields,
+    session_fields,
+    start_live,
+)
 
 THREADS = 50
+
+
+@pytest.fixture(scope="module", params=["memory", "sqlite"])
+def store_live(
+    request: pytest.FixtureRequest,
+    test_settings: Settings,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Live]:
+    """Every invariant is checked against both stores: in memory and on disk."""
+    settings = test_settings
+    if request.param == "sqlite":
+        settings = settings.with_overrides(data_dir=str(tmp_path_factory.mktemp("data")))
+    live = start_live(settings)
+    yield live
+    live.http.close()
+    live.sandbox.close()
+    live.server.stop()
+
+
+@pytest.fixture
+def live(store_live: Live) -> Live:
+    store_live.reset()
+    return store_live
 
 
 def run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
