@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 from mockpms.client import PMSClient
+from mockpms.config import Settings
 from mockpms.errors import PmsError
 from mockpms.models import TxStatus
-from mockpms.config import Settings
 from tests.conftest import (
     SHOP_A,
     SHOP_B,
