@@ -11,6 +11,7 @@ application code and nothing else.
   this stack (Flask + waitress + json + hmac) can answer a signed query.
 - mockpms: the real app (create_app), one merchant, one stored transaction to
   query; every PMS endpoint is live for the other benchmarks.
+- mockpms_sqlite: the same on a fresh --data-dir (benchmarks/storage.py).
 """
 
 from __future__ import annotations
@@ -86,13 +87,13 @@ def ceiling_app() -> Any:
     return app
 
 
-def mockpms_app() -> Any:
+def mockpms_app(data_dir: str | None = None) -> Any:
     import time
 
     from mockpms.app import create_app
     from mockpms.config import Merchant, Settings
 
-    app = create_app(Settings(merchants=(Merchant(API_KEY, SECRET),)))
+    app = create_app(Settings(merchants=(Merchant(API_KEY, SECRET),), data_dir=data_dir))
     ts = int(time.time() * 1000)
     body = {"apiKey": API_KEY, "timestamp": ts, "sign": sign(ts), **SALE}
     answer = app.test_client().post("/tt-pms-ws/rest/online/sales", json=body).get_json()
@@ -109,7 +110,19 @@ def bare_wsgi_app() -> Any:
     return app
 
 
-APPS = {"ceiling": ceiling_app, "mockpms": mockpms_app, "bare": bare_wsgi_app}
+def mockpms_sqlite_app() -> Any:
+    """The real app on a fresh data dir (--data-dir): every change committed to SQLite."""
+    import tempfile
+
+    return mockpms_app(tempfile.mkdtemp(prefix="mockpms-bench-"))
+
+
+APPS = {
+    "ceiling": ceiling_app,
+    "mockpms": mockpms_app,
+    "mockpms_sqlite": mockpms_sqlite_app,
+    "bare": bare_wsgi_app,
+}
 
 
 def main() -> None:

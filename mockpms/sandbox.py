@@ -46,7 +46,7 @@ class Sandbox:
             from mockpms.sqlite_state import SqliteState
             from mockpms.sqlite_store import SqliteStore
 
-            state = SqliteState(self.data)
+            state = SqliteState(self.data, settings.journal_cap, settings.webhook_log_cap)
             store, sink, saved = SqliteStore(self.data, *self._caps()), state, state.load()
         self.store: Store = store or MemoryStore(*self._caps())
         self.ids = IdGenerator(settings.seed)

@@ -3,8 +3,9 @@
 The StateSink (mockpms.durable) on SQLite: each call is one committed write,
 made by the journal or the engine under its own lock, so what is on disk is
 what memory held when the answer went out. `load()` reads it all back once, at
-start-up; the logs are capped on disk as in memory (the entry or attempt that
-falls off the front of the deque is deleted in the same call).
+start-up; the logs are capped on disk as in memory (what fell off the front of
+the deque is deleted in batches of TRIM_EVERY, and only the newest `cap` are
+read back).
 """
 
 from __future__ import annotations
@@ -22,11 +23,20 @@ _ENTRY_FIELDS = tuple(f.name for f in fields(Entry) if f.name != "body")
 _DELIVERY_FIELDS = tuple(f.name for f in fields(Delivery) if f.name != "job")
 
 
+# The front of a capped log is trimmed on disk once this many entries fell off it, in one
+# DELETE: a request then costs one INSERT, not an INSERT and a DELETE in a transaction.
+TRIM_EVERY = 64
+
+
 class SqliteState:
     """StateSink writing to a DataDir; `load()` gives what a previous run kept."""
 
-    def __init__(self, data: DataDir) -> None:
+    def __init__(self, data: DataDir, journal_cap: int, webhook_log_cap: int) -> None:
         self.data = data
+        self.journal_cap = journal_cap
+        self.webhook_log_cap = webhook_log_cap
+        self._journal_dropped = 0
+        self._attempts_dropped = 0
 
     # ------------------------------------------------------------ small state
 
@@ -44,13 +54,14 @@ class SqliteState:
         body = entry.body
         if not isinstance(body, bytes | str | None):
             body = str(body)
-        statements: list[tuple[str, tuple[Any, ...]]] = [
-            ("INSERT OR REPLACE INTO journal (id, entry, body) VALUES (?, ?, ?)",
-             (entry.id, json.dumps(shown), body)),
-        ]  # fmt: skip
+        self.data.write(
+            "INSERT OR REPLACE INTO journal (id, entry, body) VALUES (?, ?, ?)",
+            (entry.id, json.dumps(shown), body),
+        )
         if dropped_id is not None:
-            statements.append(("DELETE FROM journal WHERE id = ?", (dropped_id,)))
-        self.data.write_many(statements)
+            self._journal_dropped += 1
+            if self._journal_dropped % TRIM_EVERY == 0:
+                self.data.write("DELETE FROM journal WHERE id <= ?", (dropped_id,))
 
     def journal_cleared(self) -> None:
         self.data.write("DELETE FROM journal")
@@ -68,13 +79,14 @@ class SqliteState:
         self.data.write("DELETE FROM deliveries WHERE id = ?", (delivery_id,))
 
     def attempt_logged(self, attempt: Attempt, dropped_id: int | None) -> None:
-        statements: list[tuple[str, tuple[Any, ...]]] = [
-            ("INSERT OR REPLACE INTO attempts (id, data) VALUES (?, ?)",
-             (attempt.id, json.dumps(attempt.__dict__))),
-        ]  # fmt: skip
+        self.data.write(
+            "INSERT OR REPLACE INTO attempts (id, data) VALUES (?, ?)",
+            (attempt.id, json.dumps(attempt.__dict__)),
+        )
         if dropped_id is not None:
-            statements.append(("DELETE FROM attempts WHERE id = ?", (dropped_id,)))
-        self.data.write_many(statements)
+            self._attempts_dropped += 1
+            if self._attempts_dropped % TRIM_EVERY == 0:
+                self.data.write("DELETE FROM attempts WHERE id <= ?", (dropped_id,))
 
     def webhooks_cleared(self) -> None:
         self.data.write_many([("DELETE FROM deliveries", ()), ("DELETE FROM attempts", ())])
@@ -86,10 +98,16 @@ class SqliteState:
         saved = Saved()
         for name, value in self.data.read("SELECT name, value FROM state"):
             saved.state[name] = json.loads(value)
-        for text, body in self.data.read("SELECT entry, body FROM journal ORDER BY id"):
+        newest = self.data.read(
+            "SELECT entry, body FROM journal ORDER BY id DESC LIMIT ?", (self.journal_cap,)
+        )
+        for text, body in reversed(newest):
             saved.journal.append(Entry(body=body, **json.loads(text)))
         for (text,) in self.data.read("SELECT data FROM deliveries ORDER BY id"):
             saved.deliveries.append(Delivery(**json.loads(text)))
-        for (text,) in self.data.read("SELECT data FROM attempts ORDER BY id"):
+        newest = self.data.read(
+            "SELECT data FROM attempts ORDER BY id DESC LIMIT ?", (self.webhook_log_cap,)
+        )
+        for (text,) in reversed(newest):
             saved.attempts.append(Attempt(**json.loads(text)))
         return saved

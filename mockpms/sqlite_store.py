@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 from weakref import WeakValueDictionary
@@ -39,6 +40,7 @@ from mockpms.store import (
 
 R = TypeVar("R", Transaction, H5Session)
 NO_CURSOR_LIMIT = 2**62
+RECENT = 1024
 PAGE_CHUNK = 256  # rows read at a time while a page fills
 
 
@@ -62,6 +64,10 @@ def session_from(text: str) -> H5Session:
     return H5Session(**json.loads(text))
 
 
+def _keyed(record: R) -> tuple[Key, R]:
+    return record.key, record
+
+
 class SqliteStore:
     """The Store protocol on SQLite; caps evict as MemoryStore does, on disk."""
 
@@ -79,6 +85,9 @@ class SqliteStore:
         self.h5_countdown = h5_countdown
         self._transactions: WeakValueDictionary[Key, Transaction] = WeakValueDictionary()
         self._sessions: WeakValueDictionary[Key, H5Session] = WeakValueDictionary()
+        # The records read or written last stay held, so a shop polling online/query for
+        # its recent orders is answered from memory (bounded: RECENT records).
+        self._recent: deque[Transaction | H5Session] = deque(maxlen=RECENT)
         self._transaction_count = data.read_one("SELECT count(*) FROM transactions")[0]
         self._session_count = data.read_one("SELECT count(*) FROM sessions")[0]
 
@@ -96,6 +105,7 @@ class SqliteStore:
             except sqlite3.IntegrityError:
                 raise duplicate_rrn(txn) from None
             self._transactions[txn.key] = txn
+            self._recent.append(txn)
             self._transaction_count += 1
             if self._transaction_count > self.transaction_cap:
                 self._evict(now=txn.created_at)
@@ -172,8 +182,9 @@ class SqliteStore:
 
     def _transaction_of(self, text: str) -> Transaction:
         """The held record if some thread has it, else a new one from the row."""
-        txn = transaction_from(text)
-        return self._transactions.setdefault(txn.key, txn)
+        txn = self._transactions.setdefault(*_keyed(transaction_from(text)))
+        self._recent.append(txn)
+        return txn
 
     # ------------------------------------------------------------ H5 sessions
 
@@ -189,6 +200,7 @@ class SqliteStore:
             except sqlite3.IntegrityError:
                 raise duplicate_session(session) from None
             self._sessions[session.key] = session
+            self._recent.append(session)
             self._session_count += 1
             if self._session_count > self.session_cap:
                 self._evict_sessions(now=session.created_at)
@@ -270,8 +282,9 @@ class SqliteStore:
             return self._page("sessions", after, limit, newest_first, match, self._session_of)
 
     def _session_of(self, text: str) -> H5Session:
-        session = session_from(text)
-        return self._sessions.setdefault(session.key, session)
+        session = self._sessions.setdefault(*_keyed(session_from(text)))
+        self._recent.append(session)
+        return session
 
     # ------------------------------------------------------------------ both
 
@@ -318,6 +331,7 @@ class SqliteStore:
             self.data.write_many([("DELETE FROM transactions", ()), ("DELETE FROM sessions", ())])
             self._transactions.clear()
             self._sessions.clear()
+            self._recent.clear()
             self._transaction_count = self._session_count = 0
 
     def describe(self) -> dict[str, Any]:

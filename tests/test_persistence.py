@@ -339,3 +339,20 @@ def test_an_older_schema_migrates_forward_keeping_its_records(tmp_path: Path) ->
         )
     finally:
         opened.close()
+
+
+def test_the_journal_stays_capped_on_disk_across_restarts(served: Any, tmp_path: Path) -> None:
+    box = served("--journal-cap", "5")
+    for _ in range(150):  # more than twice the trim batch past the cap
+        box.pms.gateway("en")
+    before = box.control.requests()
+    assert len(before) == 5
+    box.restart(signal.SIGKILL)
+    assert box.control.requests() == before
+    box.pms.gateway("en")
+    after = box.control.requests()
+    assert [e["id"] for e in after] == [e["id"] for e in before[1:]] + [before[-1]["id"] + 1]
+    with sqlite3.connect(tmp_path / "data" / "mockpms.db") as db:
+        on_disk = db.execute("SELECT count(*) FROM journal").fetchone()[0]
+    db.close()
+    assert on_disk <= 5 + 64  # trimmed in batches: bounded however long it runs
