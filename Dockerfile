@@ -21,7 +21,10 @@ COPY fixtures ./fixtures
 RUN pip install . && rm -rf /src
 
 # A fixed numeric uid, so Kubernetes' runAsNonRoot can verify it.
-RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin mockpms
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin mockpms \
+    && mkdir /data && chown 10001 /data
+# /data: where a volume goes for MOCKPMS_DATA_DIR=/data (a named volume takes the
+# owner from here). Not a VOLUME: without MOCKPMS_DATA_DIR the sandbox is in memory.
 USER 10001
 WORKDIR /tmp
 
