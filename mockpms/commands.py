@@ -179,7 +179,8 @@ def status(args: argparse.Namespace, control: ControlClient) -> int:
     data = control.request("GET", "status")
 
     def table() -> Iterator[str]:
-        yield f"mockpms {data['version']} at {control.base_url}, storage {data['storage']}"
+        where = f" ({data['database']})" if data.get("database") else ""
+        yield f"mockpms {data['version']} at {control.base_url}, storage {data['storage']}{where}"
         yield f"mock time {data['time']} (offset {data['offset']:g} s)"
         yield "counts   " + ", ".join(f"{k} {v}" for k, v in data["counts"].items())
         policy = data["policy"]

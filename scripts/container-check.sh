@@ -24,6 +24,8 @@
 #              first try (a Testcontainers log wait never races the socket)
 #   config     a mounted config file (MOCKPMS_CONFIG) with its own port: the
 #              container answers there (the image's host/port are only defaults)
+#   data       MOCKPMS_DATA_DIR=/data on a named volume, as the image's user: a
+#              signed sale is still there after `podman restart`
 # Exit status: 0 when all pass, 1 when one fails, 2 when the tooling could
 # not be set up.
 set -uo pipefail
@@ -178,6 +180,36 @@ podman run -d --name "$name-config" --network=host -v "$confdir:/config:ro" \
 cleanup() { podman rm -f --ignore "$name" "$name-config" "$name-banner" >/dev/null 2>&1; rm -rf "$confdir"; }
 healthy "$port2"
 check config $? "a config file's port=$port2 was not used; logs: $(podman logs --tail 5 "$name-config" 2>&1 | tr '\n' ' ')"
+
+port4=$(free_port)
+podman run -d --name "$name-data" --network=host -v "$name-data:/data" \
+  -e MOCKPMS_DATA_DIR=/data -e MOCKPMS_PORT="$port4" -e MOCKPMS_API_KEY="$key" \
+  -e MOCKPMS_SECRET="$secret" "$tag" >/dev/null 2>>/tmp/container-check-run.log
+cleanup() {
+  podman rm -f --ignore "$name" "$name-config" "$name-banner" "$name-data" >/dev/null 2>&1
+  podman volume rm -f "$name-data" >/dev/null 2>&1
+  rm -rf "$confdir"
+}
+ok=1
+if healthy "$port4" && python3 - "$port4" "$key" "$secret" <<'PY'
+import base64, hashlib, hmac, json, sys, time, urllib.request
+port, key, secret = sys.argv[1], sys.argv[2], sys.argv[3]
+ts = int(time.time() * 1000)
+sign = base64.b64encode(hmac.new(secret.encode(), str(ts).encode(), hashlib.sha1).digest()).decode()
+sale = {"apiKey": key, "timestamp": ts, "sign": sign, "type": "WXPAY", "rrn": "KEPT-1",
+        "amt": 100, "ccy": "HKD", "storeCode": "S1", "tillId": "01", "salesman": "9",
+        "txDateTime": "2024-05-01T12:00:00+0800", "lang": "en"}
+req = urllib.request.Request(f"http://127.0.0.1:{port}/tt-pms-ws/rest/online/sales",
+                             json.dumps(sale).encode(), {"Content-Type": "application/json"})
+sys.exit(0 if json.load(urllib.request.urlopen(req, timeout=5)).get("errorCode") == "0" else 1)
+PY
+then
+  podman restart "$name-data" >/dev/null 2>&1
+  if healthy "$port4"; then
+    python3 -c 'import json, sys, urllib.request; t = json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/_mock/transactions/KEPT-1", timeout=5)); sys.exit(0 if t["rrn"] == "KEPT-1" else 1)' "$port4" 2>/dev/null && ok=0
+  fi
+fi
+check data $ok "a sale on MOCKPMS_DATA_DIR=/data did not survive a restart; logs: $(podman logs --tail 5 "$name-data" 2>&1 | tr '\n' ' ')"
 
 [ $fails = 0 ] && say "RESULT: all passed" || say "RESULT: $fails failed"
 [ $fails = 0 ]

@@ -7,6 +7,7 @@ import hashlib
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -356,3 +357,12 @@ def test_the_journal_stays_capped_on_disk_across_restarts(served: Any, tmp_path:
         on_disk = db.execute("SELECT count(*) FROM journal").fetchone()[0]
     db.close()
     assert on_disk <= 5 + 64  # trimmed in batches: bounded however long it runs
+
+
+def test_mockpms_status_names_the_database(served: Any, tmp_path: Path) -> None:
+    box = served()
+    out = subprocess.run(
+        [sys.executable, "-m", "mockpms", "--url", box.url, "status"],
+        capture_output=True, text=True, timeout=20, check=True,
+    ).stdout  # fmt: skip
+    assert f"storage sqlite ({tmp_path / 'data' / 'mockpms.db'})" in out
