@@ -62,6 +62,8 @@ def startup_lines(settings: Settings, url: str) -> list[str]:
         lines.append("                (admin token set: open /_mock/?token=<token> once)")
     if settings.public_url:
         lines.append(f"  public URL:   {settings.public_url}   (paymentUrl and H5 QR codes)")
+    if settings.data_dir:
+        lines.append(f"  data dir:     {settings.data_dir}   (state kept across restarts)")
     for merchant in settings.merchants:
         # Secrets from a file or the environment may be shared ones: never in a CI log.
         secret = merchant.secret if merchant.source in SHOWN_SECRETS else "***"

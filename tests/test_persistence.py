@@ -359,6 +359,17 @@ def test_the_journal_stays_capped_on_disk_across_restarts(served: Any, tmp_path:
     assert on_disk <= 5 + 64  # trimmed in batches: bounded however long it runs
 
 
+def test_the_banner_names_the_data_dir(tmp_path: Path) -> None:
+    port = free_port()
+    process = start("--port", str(port), "--data-dir", str(tmp_path / "kept"))
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}")
+    finally:
+        process.terminate()
+        out, _ = process.communicate(timeout=10)
+    assert f"data dir:     {tmp_path / 'kept'}   (state kept across restarts)" in out
+
+
 def test_mockpms_status_names_the_database(served: Any, tmp_path: Path) -> None:
     box = served()
     out = subprocess.run(
