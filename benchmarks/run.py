@@ -286,10 +286,14 @@ def main() -> None:
         f"online/query reaches {query_ratio:.2f} of the ceiling (best round of each side) "
         f"(target >= {TARGETS['query']}: {verdict[query_ratio >= TARGETS['query']]}).",
     ]
-    # --data-dir beside memory: benchmarks/storage.py (runs on its own too).
+    print("\n".join(lines), flush=True)
+    print_storage(args)
+
+
+def print_storage(args: argparse.Namespace) -> None:
+    """--data-dir beside memory: benchmarks/storage.py (which runs on its own too)."""
     from storage import lines as storage_lines
 
-    print("\n".join(lines), flush=True)
     lines = storage_lines(min(args.rounds, 6), args.seconds, args.connections, 100_000)
     lines.append(f"Load average at the end: {load_average()}.")
     print("\n".join(lines))

@@ -31,9 +31,10 @@ LOOKUPS = 2000
 
 
 def _sandbox(data_dir: str | None) -> Any:
+    from targets import API_KEY, SECRET
+
     from mockpms.config import Merchant, Settings
     from mockpms.sandbox import Sandbox
-    from targets import API_KEY, SECRET
 
     settings = Settings(merchants=(Merchant(API_KEY, SECRET),), data_dir=data_dir)
     return Sandbox(settings), settings.merchants[0]
@@ -90,7 +91,7 @@ def rss(kind: str, count: int, data_dir: str | None) -> dict[str, Any]:
 
 def lines(rounds: int, seconds: float, connections: int, stored: int) -> list[str]:
     """Run every measurement; the Markdown section."""
-    from run import BIN, PY, free_port, load, med, served, time_to_first_answer
+    from run import BIN, free_port, load, med, served, time_to_first_answer
 
     runs: dict[str, list[float]] = {}
     ratios: dict[str, list[float]] = {"query": [], "sales": []}
@@ -105,33 +106,19 @@ def lines(rounds: int, seconds: float, connections: int, stored: int) -> list[st
                     runs.setdefault(f"{kind} {scenario}", []).append(got[kind])
                 ratios[scenario].append(got["sqlite"] / got["memory"])
 
-    import subprocess
-
     with tempfile.TemporaryDirectory(prefix="mockpms-bench-") as data_dir:
         print(f"storing {stored:,} transactions ...", flush=True)
-        filled = json.loads(
-            subprocess.run(
-                [PY, __file__, "populate", data_dir, str(stored)],
-                capture_output=True, text=True, check=True,
-            ).stdout
-        )  # fmt: skip
+        filled = _step("populate", data_dir, str(stored))
         starts: dict[str, list[float]] = {"sqlite": [], "memory": []}
         for _ in range(5):
-            for kind in starts:
+            for kind in ("sqlite", "memory"):
                 port = free_port()
                 command = [str(BIN / "mockpms"), "serve", "--port", str(port), "--quiet"]
                 if kind == "sqlite":
                     command += ["--data-dir", data_dir]
                 starts[kind].append(time_to_first_answer(command, port, "/_mock/health"))
-        memory_rss, sqlite_rss = (
-            json.loads(
-                subprocess.run(
-                    [PY, __file__, "rss", kind, str(stored), data_dir],
-                    capture_output=True, text=True, check=True,
-                ).stdout
-            )  # fmt: skip
-            for kind in ("memory", "sqlite")
-        )
+        memory_rss = _step("rss", "memory", str(stored))
+        sqlite_rss = _step("rss", "sqlite", str(stored), data_dir)
 
     verdict = {True: "met", False: "MISSED"}
     out = [
@@ -165,6 +152,17 @@ def lines(rounds: int, seconds: float, connections: int, stored: int) -> list[st
         f"{filled['seconds']:.1f} s.",
     ]
     return out
+
+
+def _step(*args: str) -> dict[str, Any]:
+    """One internal step (populate, rss) in a fresh process; its JSON line."""
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=True
+    ).stdout
+    result: dict[str, Any] = json.loads(out)
+    return result
 
 
 def main() -> None:
