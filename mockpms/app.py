@@ -49,6 +49,7 @@ def create_app(
     from mockpms.views import (
         control,
         control_admin,
+        control_merchants,
         control_notifications,
         control_sessions,
         control_transactions,
@@ -69,6 +70,7 @@ def create_app(
     app.register_blueprint(pages.bp)
     app.register_blueprint(control_admin.bp)
     app.register_blueprint(control_notifications.bp)
+    app.register_blueprint(control_merchants.bp)
     app.register_blueprint(dashboard.bp)
     guard.install(app)
     if settings.admin_token:  # no per-request cost for the open sandbox

@@ -97,7 +97,7 @@ class Checkout:
         Raises CardError (nothing changes) for a form the page refuses, and
         InvalidTransition when the transaction is already finished.
         """
-        now = self.lifecycle.clock.now()
+        now = self.lifecycle.clock.now(txn.api_key)
         digits, brand = cards.check_number(form.number, self.gateway(txn).brands)
         cards.check_expiry(form.expiry, now)
         cards.check_cvc(form.cvc)
@@ -118,7 +118,7 @@ class Checkout:
             result = success(
                 gateway,
                 amt=txn.amt,
-                ids=self.lifecycle.ids,
+                ids=self.lifecycle.ids.for_merchant(txn.api_key),
                 now=now,
                 card_number=digits,
                 card_brand=brand,
@@ -132,7 +132,8 @@ class Checkout:
             card_brand=brand,
         )
         # the card gateway did process it, so there is a reference to look it up by
-        return TxStatus.FAILED, replace(result, gw_ref_code=self.lifecycle.ids.uuid())
+        ids = self.lifecycle.ids.for_merchant(txn.api_key)
+        return TxStatus.FAILED, replace(result, gw_ref_code=ids.uuid())
 
     def _settle_card(
         self, txn: Transaction, status: TxStatus, result: PaymentResult
@@ -172,14 +173,15 @@ class Checkout:
         return self.lifecycle.settle(txn, TxStatus.REFUNDED)
 
     def _success(self, gateway: Gateway, txn: Transaction) -> PaymentResult:
-        now = self.lifecycle.clock.now()
+        now = self.lifecycle.clock.now(txn.api_key)
+        ids = self.lifecycle.ids.for_merchant(txn.api_key)
         if not gateway.is_card:
-            return success(gateway, amt=txn.amt, ids=self.lifecycle.ids, now=now)
+            return success(gateway, amt=txn.amt, ids=ids, now=now)
         card_number, brand = self._card_on_file(txn)
         return success(
             gateway,
             amt=txn.amt,
-            ids=self.lifecycle.ids,
+            ids=ids,
             now=now,
             card_number=card_number,
             card_brand=brand,

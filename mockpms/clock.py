@@ -11,44 +11,75 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 HONG_KONG = timezone(timedelta(hours=8))
 
 
 class Clock:
+    """Mock time: the wall clock plus a global offset, plus each merchant's own offset.
+
+    A merchant's time is wall clock + global offset + its own offset (CONTRACT 17):
+    `advance(s, api_key)` moves one tenant's expiries, countdowns and webhook
+    schedule without touching anyone else's. Signature freshness never follows
+    any offset (`wall_ms`).
+    """
+
     def __init__(self) -> None:
         self._offset = 0.0
+        self._own: dict[str, float] = {}  # per-merchant offsets, only the non-zero ones
         self._lock = threading.Lock()
-        # Called (under the lock) with the new offset whenever it changes: a data dir
-        # keeps it (mockpms.sandbox wires it).
-        self.on_change: Callable[[float], None] = _nothing
+        # Called (under the lock) with the snapshot whenever an offset changes: a data
+        # dir keeps it (mockpms.sandbox wires it).
+        self.on_change: Callable[[dict[str, Any]], None] = _nothing
 
-    def now(self) -> float:
-        """Mock time in seconds since the epoch."""
-        return time.time() + self._offset
+    def now(self, api_key: str | None = None) -> float:
+        """Mock time in seconds since the epoch (of merchant `api_key` when given)."""
+        if api_key is None or not self._own:
+            return time.time() + self._offset
+        return time.time() + self._offset + self._own.get(api_key, 0.0)
 
     @property
     def offset(self) -> float:
+        """The global offset."""
         return self._offset
 
-    def advance(self, seconds: float) -> float:
-        """Move mock time forward; returns the new offset. Time never goes back."""
+    def own_offset(self, api_key: str | None) -> float:
+        """A merchant's own offset, on top of the global one (0 when it has none)."""
+        return self._own.get(api_key, 0.0) if api_key is not None else 0.0
+
+    def advance(self, seconds: float, api_key: str | None = None) -> float:
+        """Move mock time forward (one merchant's only, with `api_key`); returns the new
+        offset (the merchant's own). Time never goes back."""
         if seconds < 0:
             raise ValueError("seconds must not be negative")
         with self._lock:
-            self._offset += seconds
-            self.on_change(self._offset)
-            return self._offset
+            if api_key is None:
+                self._offset += seconds
+                moved = self._offset
+            else:
+                moved = self._own[api_key] = self._own.get(api_key, 0.0) + seconds
+            self.on_change(self.snapshot())
+            return moved
 
-    def reset(self) -> None:
+    def reset(self, api_key: str | None = None) -> None:
+        """Every offset back to 0; with `api_key`, that merchant's own offset only."""
         with self._lock:
-            self._offset = 0.0
-            self.on_change(self._offset)
+            if api_key is None:
+                self._offset = 0.0
+                self._own.clear()
+            else:
+                self._own.pop(api_key, None)
+            self.on_change(self.snapshot())
 
-    def restore(self, offset: float) -> None:
-        """Take back the offset a data dir kept (the time already moved before a restart)."""
+    def snapshot(self) -> dict[str, Any]:
+        return {"offset": self._offset, "merchants": dict(self._own)}
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Take back the offsets a data dir kept (time already moved before a restart)."""
         with self._lock:
-            self._offset = float(offset)
+            self._offset = float(snapshot["offset"])
+            self._own = {k: float(v) for k, v in snapshot.get("merchants", {}).items()}
 
     @staticmethod
     def wall_ms() -> int:
@@ -56,7 +87,7 @@ class Clock:
         return int(time.time() * 1000)
 
 
-def _nothing(offset: float) -> None:
+def _nothing(snapshot: dict[str, Any]) -> None:
     return None
 
 

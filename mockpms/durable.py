@@ -25,7 +25,8 @@ class StateSink(Protocol):
     def journal_kept(self, entry: Entry, dropped_id: int | None) -> None:
         """A journal entry was kept; `dropped_id` fell off the front to make room."""
 
-    def journal_cleared(self) -> None: ...
+    def journal_cleared(self, api_key: str | None = None) -> None:
+        """Every entry (of one merchant, with `api_key`) was forgotten."""
 
     def delivery_changed(self, delivery: Delivery) -> None:
         """A webhook series began or moved on (attempt made, acknowledged...)."""
@@ -35,7 +36,8 @@ class StateSink(Protocol):
     def attempt_logged(self, attempt: Attempt, dropped_id: int | None) -> None:
         """An attempt was logged; `dropped_id` fell off the front of the log."""
 
-    def webhooks_cleared(self) -> None: ...
+    def webhooks_cleared(self, api_key: str | None = None) -> None:
+        """Every series and attempt (of one merchant, with `api_key`) was forgotten."""
 
 
 class NoSink:
@@ -47,7 +49,7 @@ class NoSink:
     def journal_kept(self, entry: Entry, dropped_id: int | None) -> None:
         return None
 
-    def journal_cleared(self) -> None:
+    def journal_cleared(self, api_key: str | None = None) -> None:
         return None
 
     def delivery_changed(self, delivery: Delivery) -> None:
@@ -59,7 +61,7 @@ class NoSink:
     def attempt_logged(self, attempt: Attempt, dropped_id: int | None) -> None:
         return None
 
-    def webhooks_cleared(self) -> None:
+    def webhooks_cleared(self, api_key: str | None = None) -> None:
         return None
 
 

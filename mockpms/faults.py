@@ -41,6 +41,7 @@ class Fault:
     drop: bool = False
     webhook: str | None = None  # duplicate, drop or delay: a fault of notifications
     seconds: float = 0.0  # a webhook delay, on the mock clock
+    api_key: str | None = None  # scoped to one merchant's requests (None: everyone's)
 
     def error(self) -> PmsError | HttpError | None:
         """The answer this fault gives instead of the real one (None: delay only or drop)."""
@@ -56,13 +57,14 @@ class Fault:
         return None
 
     def to_json(self) -> dict[str, Any]:
+        scope = {"apiKey": self.api_key} if self.api_key is not None else {}
         if self.webhook is not None:
-            shown: dict[str, Any] = {"id": self.id, "webhook": self.webhook}
+            shown: dict[str, Any] = {"id": self.id, **scope, "webhook": self.webhook}
             if self.webhook == "delay":
                 shown["seconds"] = self.seconds
             shown["remaining"] = self.remaining
             return shown
-        answer: dict[str, Any] = {"id": self.id, "endpoint": self.endpoint}
+        answer: dict[str, Any] = {"id": self.id, **scope, "endpoint": self.endpoint}
         if self.error_code is not None:
             answer["errorCode"] = self.error_code
         if self.http_status is not None:
@@ -191,23 +193,27 @@ class FaultBook:
             self.on_change(self._snapshot())
             return fault
 
-    def take(self, endpoint: str) -> Fault | None:
-        """Use up one call of the first fault matching `endpoint`; a snapshot of it, or None."""
+    def take(self, endpoint: str, api_key: str | None = None) -> Fault | None:
+        """Use up one call of the first fault matching `endpoint` (one scoped to `api_key`
+        before a global one); a snapshot of it, or None."""
         if not self._faults:  # the common case, without the lock: no fault is armed
             return None
         return self._take(
-            lambda fault: fault.webhook is None and fault.endpoint in (None, endpoint)
+            lambda fault: fault.webhook is None and fault.endpoint in (None, endpoint), api_key
         )
 
-    def take_webhook(self) -> Fault | None:
-        """Use up one notification of the first webhook fault; a snapshot of it, or None."""
+    def take_webhook(self, api_key: str | None = None) -> Fault | None:
+        """Use up one notification of the first webhook fault (the merchant's first); a
+        snapshot of it, or None."""
         if not self._faults:
             return None
-        return self._take(lambda fault: fault.webhook is not None)
+        return self._take(lambda fault: fault.webhook is not None, api_key)
 
-    def _take(self, matches: Callable[[Fault], bool]) -> Fault | None:
+    def _take(self, matches: Callable[[Fault], bool], api_key: str | None) -> Fault | None:
         with self._lock:
-            for fault in self._faults:
+            scoped = [f for f in self._faults if f.api_key is not None and f.api_key == api_key]
+            unscoped = [f for f in self._faults if f.api_key is None]
+            for fault in scoped + unscoped if scoped else unscoped:
                 if matches(fault):
                     fault.remaining -= 1
                     if fault.remaining == 0:
@@ -216,14 +222,17 @@ class FaultBook:
                     return Fault(**{**fault.__dict__, "remaining": fault.remaining})
         return None
 
-    def active(self) -> list[Fault]:
+    def active(self, api_key: str | None = None) -> list[Fault]:
+        """Every armed fault; with `api_key`, the ones scoped to that merchant."""
         with self._lock:
-            return [Fault(**f.__dict__) for f in self._faults]
+            return [Fault(**f.__dict__) for f in self._faults if api_key in (None, f.api_key)]
 
-    def clear(self) -> int:
+    def clear(self, api_key: str | None = None) -> int:
+        """Disarm every fault; with `api_key`, only the ones scoped to that merchant."""
         with self._lock:
-            cleared = len(self._faults)
-            self._faults.clear()
+            kept = [f for f in self._faults if api_key is not None and f.api_key != api_key]
+            cleared = len(self._faults) - len(kept)
+            self._faults = kept
             self.on_change(self._snapshot())
             return cleared
 

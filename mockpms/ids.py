@@ -26,21 +26,57 @@ class IdGenerator:
         self._system = random.SystemRandom()
         self.seed: int | None = None
         self.position = 0
+        # Merchants with a seed of their own (POST /_mock/seed?apiKey=): their ids come
+        # from their own generator, untouched by anyone else's draws.
+        self._merchants: dict[str, IdGenerator] = {}
         # Called (under the lock) with the snapshot whenever it changes.
         self.on_change: Callable[[dict[str, Any]], None] = _nothing
         self.reseed(seed)
 
-    def reseed(self, seed: int | None) -> None:
+    def reseed(self, seed: int | None, api_key: str | None = None) -> None:
+        """A new seed (None: OS randomness); with `api_key`, that merchant's own seed
+        (None: it follows the sandbox's again). A global reseed drops merchants' seeds."""
         with self._lock:
-            self.seed, self.position = seed, 0
+            if api_key is None:
+                self.seed, self.position = seed, 0
+                self._merchants.clear()
+            elif seed is None:
+                self._merchants.pop(api_key, None)
+            else:
+                self._merchants[api_key] = self._child(seed)
             self.on_change(self.snapshot())
 
+    def for_merchant(self, api_key: str) -> IdGenerator:
+        """The generator a merchant's ids come from: its own if it has a seed, else this."""
+        return self._merchants.get(api_key, self) if self._merchants else self
+
+    def seed_of(self, api_key: str | None) -> int | None:
+        """The seed in force for a merchant (its own, else the sandbox's)."""
+        return self.seed if api_key is None else self.for_merchant(api_key).seed
+
+    def _child(self, seed: int, position: int = 0) -> IdGenerator:
+        child = IdGenerator(seed)
+        child.position = position
+        child.on_change = lambda _snapshot: self.on_change(self.snapshot())
+        return child
+
     def snapshot(self) -> dict[str, Any]:
-        return {"seed": self.seed, "position": self.position}
+        return {
+            "seed": self.seed,
+            "position": self.position,
+            "merchants": {
+                key: {"seed": child.seed, "position": child.position}
+                for key, child in list(self._merchants.items())
+            },
+        }
 
     def restore(self, snapshot: dict[str, Any]) -> None:
         with self._lock:
             self.seed, self.position = snapshot["seed"], int(snapshot["position"])
+            self._merchants = {
+                key: self._child(kept["seed"], int(kept["position"]))
+                for key, kept in snapshot.get("merchants", {}).items()
+            }
 
     @contextmanager
     def _source(self) -> Iterator[random.Random]:
@@ -51,7 +87,7 @@ class IdGenerator:
                 return
             source = random.Random(f"{self.seed}/{self.position}")
             self.position += 1
-            self.on_change(self.snapshot())
+            self.on_change(self.snapshot())  # under the lock: the disk sees positions in order
             yield source
 
     def digits(self, count: int) -> str:

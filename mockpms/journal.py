@@ -181,8 +181,14 @@ class Journal:
             and session_id in (None, e.session_id)
         ]
 
-    def reset(self) -> None:
+    def reset(self, api_key: str | None = None) -> None:
+        """Forget every entry; with `api_key`, that merchant's entries only."""
         with self._lock:
-            self._entries.clear()
-            self.dropped = 0
-            self.sink.journal_cleared()
+            if api_key is None:
+                self._entries.clear()
+                self.dropped = 0
+            else:
+                kept = [e for e in self._entries if e.api_key != api_key]
+                self._entries.clear()
+                self._entries.extend(kept)
+            self.sink.journal_cleared(api_key)

@@ -16,13 +16,13 @@ never touch the lock. H5 sessions have their own owner, mockpms.sessions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
 from mockpms.clock import Clock
 from mockpms.config import Merchant, Settings
-from mockpms.errors import NotFound, PmsError
+from mockpms.errors import AuthError, NotFound, PmsError
 from mockpms.events import Event, Events, Kind, SessionEvent, TransactionEvent
 from mockpms.fence import Fence
 from mockpms.gateways import GatewayCatalog
@@ -71,8 +71,10 @@ class Lifecycle:
         gateways: GatewayCatalog,
         events: Events | None = None,
         fence: Fence | None = None,
+        merchants: Container[str] | None = None,
     ) -> None:
         self.settings = settings
+        self.merchants = merchants  # who may still have records (None: anyone)
         self.fence = fence or Fence()
         self.store = store
         self.clock = clock
@@ -109,18 +111,29 @@ class Lifecycle:
     # ------------------------------------------------------------------ create
 
     def create_sale(self, merchant: Merchant, request: SaleRequest) -> Transaction:
-        now = self.clock.now()
+        now = self.clock.now(merchant.api_key)
         txn = Transaction(
             api_key=merchant.api_key,
-            token=self.ids.token(),
+            token=self.ids.for_merchant(merchant.api_key).token(),
             created_at=now,
             expires_at=now + self.settings.payment_timeout,
             **request.record_fields(),
         )
         with self.changing() as events:
+            self.check_merchant(merchant.api_key)
             self.store.add_transaction(txn)
             events.append(TransactionEvent(Kind.SALE_CREATED, txn, now))
         return txn
+
+    def check_merchant(self, api_key: str) -> None:
+        """Refuse a record for a merchant removed while its request ran (DELETE
+        /_mock/merchants): nothing may outlive its merchant (caller holds the lock)."""
+        if self.merchants is not None and api_key not in self.merchants:
+            raise AuthError(
+                f"apiKey: {api_key[:64]!r} was removed from this sandbox while the request "
+                f"ran; nothing was created",
+                field="apiKey",
+            )
 
     # ------------------------------------------------------------------- read
 
@@ -186,14 +199,14 @@ class Lifecycle:
     ) -> Page[Transaction]:
         """A page of transactions (of a merchant, in a state: pending... or 01..05), their
         expiry applied; the walk is bounded, so the store lock is never held for long."""
-        now = self.clock.now()
+        clock = self.clock
 
         def match(txn: Transaction) -> bool:
             if api_key is not None and txn.api_key != api_key:
                 return False
             if status is None:
                 return True
-            expired = txn.status is TxStatus.PENDING and now >= txn.expires_at
+            expired = txn.status is TxStatus.PENDING and clock.now(txn.api_key) >= txn.expires_at
             state = TxStatus.TIMEOUT if expired else txn.status
             return status in (state.value, state.gw_ref_status)
 
@@ -210,7 +223,7 @@ class Lifecycle:
 
     def _expire_if_due(self, txn: Transaction) -> None:
         """Pending past its expiry → timeout (caller holds the lock via `changing`)."""
-        if txn.status is TxStatus.PENDING and self.clock.now() >= txn.expires_at:
+        if txn.status is TxStatus.PENDING and self.clock.now(txn.api_key) >= txn.expires_at:
             self._move(txn, TxStatus.TIMEOUT, PaymentResult(), txn.expires_at)
 
     # ------------------------------------------------------------------ change
@@ -236,10 +249,11 @@ class Lifecycle:
                 precondition(txn)
             if status not in TRANSITIONS[txn.status]:
                 raise InvalidTransition(_transition_message(txn, status))
-            now = self.clock.now()
+            now = self.clock.now(txn.api_key)
             if status is TxStatus.SUCCESS and result is None:
                 gateway = self.gateways.profile(txn.type)
-                result = success(gateway, amt=txn.amt, ids=self.ids, now=now)
+                ids = self.ids.for_merchant(txn.api_key)
+                result = success(gateway, amt=txn.amt, ids=ids, now=now)
             self._move(txn, status, result or PaymentResult(), now, event)
         return txn
 
@@ -256,7 +270,9 @@ class Lifecycle:
             txn.pay_type, txn.pay_detail = pay_type, pay_detail
             self.store.update_transaction(txn)
             events.append(
-                TransactionEvent(Kind.CARD_HELD, txn, self.clock.now(), {"card": pay_detail})
+                TransactionEvent(
+                    Kind.CARD_HELD, txn, self.clock.now(txn.api_key), {"card": pay_detail}
+                )
             )
         return txn
 
@@ -267,7 +283,7 @@ class Lifecycle:
         with self.changing() as events:
             if txn.opened_at is not None:
                 return
-            txn.opened_at = self.clock.now()
+            txn.opened_at = self.clock.now(txn.api_key)
             txn.opened_view = f"{'mobile' if mobile else 'desktop'}, {lang}"
             self.store.update_transaction(txn)
             detail = {"mobile": mobile, "lang": lang}
@@ -285,6 +301,7 @@ class Lifecycle:
         """Insert a transaction born paid (an H5 payment): one step, so no clock advance
         between insert and payment can leave it timed out (caller holds `changing`)."""
         self._apply(txn, TxStatus.SUCCESS, result, txn.created_at)
+        self.check_merchant(txn.api_key)
         self.store.add_transaction(txn)
         events.append(
             TransactionEvent(Kind.PAID, txn, txn.created_at, notify=notifies(Kind.PAID, txn))

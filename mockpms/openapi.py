@@ -197,8 +197,35 @@ def _wallet_body(h5_types: tuple[str, ...]) -> Schema:
     )
 
 
+# CONTRACT 17: a state-changing control call scoped to one merchant.
+SCOPE = _query(
+    "apiKey",
+    "scope the call to this merchant (or the body field apiKey; both given must agree)",
+)
+SCOPED = obj({"apiKey": string("scope the call to this merchant (or ?apiKey=)")})
+MERCHANT = obj(
+    {
+        "apiKey": string(),
+        "secret": string(),
+        "merchantName": string(),
+        "storeCode": string(),
+        "tillId": string(),
+        "salesMan": string(),
+        "runtime": {"type": "boolean", "description": "added with POST /_mock/merchants"},
+    },
+    ["apiKey", "merchantName", "storeCode", "tillId", "salesMan", "runtime"],
+)
+
+
 def _control_paths(h5_types: tuple[str, ...]) -> dict[str, Any]:
-    policy_answer = obj({"policy": {"allOf": [ref("Policy")], "nullable": True}}, ["policy"])
+    policy_answer = obj(
+        {
+            "policy": {"allOf": [ref("Policy")], "nullable": True},
+            "apiKey": string("the merchant it was scoped to"),
+            "own": {"type": "boolean", "description": "the merchant has a policy of its own"},
+        },
+        ["policy"],
+    )
     seed = {"type": "integer", "nullable": True, "format": "int64"}
     return {
         "/_mock/health": {
@@ -210,6 +237,7 @@ def _control_paths(h5_types: tuple[str, ...]) -> dict[str, Any]:
                         "status": string(enum=["ok"]),
                         "version": string(),
                         "storage": string(enum=["memory", "sqlite"]),
+                        "database": string("the SQLite file (--data-dir only)"),
                     }
                 ),
                 errors=(),
@@ -290,9 +318,37 @@ def _control_paths(h5_types: tuple[str, ...]) -> dict[str, Any]:
         "/_mock/reset": {
             "post": _control(
                 "reset",
-                "Back to the start state",
-                obj({"status": string(enum=["reset"])}),
+                "Back to the start state (with apiKey: that merchant's part only)",
+                obj({"status": string(enum=["reset"]), "apiKey": string()}),
+                body=SCOPED,
+                errors=("400", "404"),
+                parameters=[SCOPE],
+            )
+        },
+        "/_mock/merchants": {
+            "get": _control(
+                "listMerchants",
+                "The merchants: configured, and added at runtime (with their secrets)",
+                obj({"merchants": {"type": "array", "items": MERCHANT}}, ["merchants"]),
                 errors=(),
+            ),
+            "post": _control(
+                "addMerchant",
+                "Add a runtime merchant; a missing apiKey or secret is generated",
+                MERCHANT,
+                body=obj({k: string() for k in MERCHANT["properties"] if k != "runtime"}),
+                example={"merchantName": "CI job 42"},
+                status="201",
+                errors=("400", "409"),
+            ),
+        },
+        "/_mock/merchants/{api_key}": {
+            "delete": _control(
+                "removeMerchant",
+                "Remove a runtime merchant and all its data",
+                obj({"removed": string()}, ["removed"]),
+                errors=("404", "409"),
+                parameters=[_path("api_key")],
             )
         },
         "/_mock/transactions": {
@@ -396,15 +452,27 @@ def _control_paths(h5_types: tuple[str, ...]) -> dict[str, Any]:
             )
         },
         "/_mock/clock": {
-            "get": _control("getClock", "Mock time and the scheduler", ref("Clock"), errors=())
+            "get": _control(
+                "getClock",
+                "Mock time and the scheduler (with apiKey: that merchant's time)",
+                ref("Clock"),
+                errors=("404",),
+                parameters=[SCOPE],
+            )
         },
         "/_mock/clock/advance": {
             "post": _control(
                 "advanceClock",
-                "Move mock time forward; answers after the work that fell due has run",
+                "Move mock time forward (with apiKey: that merchant's own clock only); "
+                "answers after the work that fell due has run",
                 ref("Clock"),
-                body=obj({"seconds": {"type": "number", "minimum": 0}}, ["seconds"]),
+                body=obj(
+                    {"seconds": {"type": "number", "minimum": 0}, **SCOPED["properties"]},
+                    ["seconds"],
+                ),
                 example={"seconds": 300},
+                errors=("400", "404"),
+                parameters=[SCOPE],
             )
         },
         "/_mock/webhooks": {
@@ -424,6 +492,7 @@ def _control_paths(h5_types: tuple[str, ...]) -> dict[str, Any]:
                 parameters=[
                     _query("rrn", "only this rrn"),
                     _query("sessionId", "only this H5 session"),
+                    _query("apiKey", "only this merchant's"),
                     *_paging(),
                     _query("afterDelivery", "the series cursor the previous page gave"),
                 ],
@@ -504,44 +573,72 @@ def _control_paths(h5_types: tuple[str, ...]) -> dict[str, Any]:
         "/_mock/faults": {
             "get": _control(
                 "listFaults",
-                "Active faults",
+                "Active faults (with apiKey: those scoped to that merchant)",
                 obj({"faults": {"type": "array", "items": ref("ActiveFault")}}, ["faults"]),
-                errors=(),
+                errors=("404",),
+                parameters=[SCOPE],
             ),
             "post": _control(
                 "addFault",
-                "Inject a fault for the next N calls",
+                "Inject a fault for the next N calls (with apiKey: that merchant's calls only)",
                 ref("ActiveFault"),
-                body=ref("Fault"),
+                body={"allOf": [ref("Fault"), SCOPED]},
                 example={"endpoint": "online/sales", "errorCode": "3", "count": 1},
                 status="201",
+                errors=("400", "404"),
+                parameters=[SCOPE],
             ),
             "delete": _control(
                 "clearFaults",
-                "Remove every fault",
+                "Remove every fault (with apiKey: that merchant's only)",
                 obj({"cleared": {"type": "integer"}}, ["cleared"]),
-                errors=(),
+                body=SCOPED,
+                errors=("400", "404"),
+                parameters=[SCOPE],
             ),
         },
         "/_mock/policy": {
-            "get": _control("getPolicy", "Current auto-settle policy", policy_answer, errors=()),
+            "get": _control(
+                "getPolicy",
+                "Current auto-settle policy (with apiKey: the one that merchant follows)",
+                policy_answer,
+                errors=("404",),
+                parameters=[SCOPE],
+            ),
             "post": _control(
                 "setPolicy",
-                "Auto-settle new payments",
+                "Auto-settle new payments (with apiKey: that merchant's own policy)",
                 policy_answer,
-                body=ref("Policy"),
+                body={"allOf": [ref("Policy"), SCOPED]},
                 example={"outcome": "success", "afterSeconds": 5},
+                errors=("400", "404"),
+                parameters=[SCOPE],
             ),
-            "delete": _control("clearPolicy", "Stop auto-settling", policy_answer, errors=()),
+            "delete": _control(
+                "clearPolicy",
+                "Stop auto-settling (with apiKey: drop that merchant's own policy)",
+                policy_answer,
+                body=SCOPED,
+                errors=("400", "404"),
+                parameters=[SCOPE],
+            ),
         },
         "/_mock/seed": {
-            "get": _control("getSeed", "Current id seed", obj({"seed": seed}), errors=()),
+            "get": _control(
+                "getSeed",
+                "Current id seed (with apiKey: that merchant's)",
+                obj({"seed": seed}),
+                errors=("404",),
+                parameters=[SCOPE],
+            ),
             "post": _control(
                 "setSeed",
-                "Deterministic generated ids from here on",
-                obj({"seed": seed}, ["seed"]),
-                body=obj({"seed": seed}, ["seed"]),
+                "Deterministic generated ids from here on (with apiKey: that merchant's ids)",
+                obj({"seed": seed, "apiKey": string()}, ["seed"]),
+                body=obj({"seed": seed, **SCOPED["properties"]}, ["seed"]),
                 example={"seed": 42},
+                errors=("400", "404"),
+                parameters=[SCOPE],
             ),
         },
         "/_mock/openapi.json": {

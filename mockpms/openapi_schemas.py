@@ -232,7 +232,11 @@ SCHEMAS: dict[str, Schema] = {
         "allOf": [
             ref("Fault"),
             obj(
-                {"id": {"type": "integer"}, "remaining": {"type": "integer"}},
+                {
+                    "id": {"type": "integer"},
+                    "remaining": {"type": "integer"},
+                    "apiKey": string("only this merchant's requests (absent: everyone's)"),
+                },
                 ["id", "endpoint", "remaining"],
             ),
         ]
@@ -301,6 +305,11 @@ SCHEMAS: dict[str, Schema] = {
     "Clock": obj(
         {
             "offset": {"type": "number", "description": "seconds added to the wall clock"},
+            "apiKey": string("the merchant whose time this is (?apiKey=)"),
+            "ownOffset": {
+                "type": "number",
+                "description": "the merchant's own offset, on top of `offset`",
+            },
             "now": {"type": "number", "description": "mock time, epoch seconds"},
             "time": string("mock time, ISO 8601 UTC", format="date-time"),
             "advanced": {"type": "number"},

@@ -65,8 +65,12 @@ class Policy:
         return cls(str(outcome), float(after))
 
 
+GLOBAL = ""  # the scope of the sandbox-wide policy; a merchant's scope is its apiKey
+
+
 class AutoSettle:
-    """Holds the current policy and the settlements it has scheduled."""
+    """Holds the policies (the sandbox's, and merchants' own) and the settlements they
+    scheduled. A merchant's own policy takes precedence over the sandbox's (CONTRACT 17)."""
 
     def __init__(
         self,
@@ -82,63 +86,124 @@ class AutoSettle:
         self.scheduler = scheduler
         self.initial = initial
         self._lock = threading.Lock()
-        self._policy = initial
-        self._jobs: set[Job] = set()  # scheduled and not yet run
-        self._generation = 0
-        self._since = 0.0  # mock time the policy was set: it settles what came after
-        # Called (under the lock) with the snapshot whenever the policy changes: a data
+        # By scope (GLOBAL or an apiKey): the policy, the mock time it was set (it
+        # settles what came after), and a generation bumped by each change.
+        self._policies: dict[str, Policy] = {GLOBAL: initial} if initial else {}
+        self._since: dict[str, float] = {}
+        self._generations: dict[str, int] = {}
+        self._jobs: dict[Job, str] = {}  # scheduled and not yet run, with their scope
+        # Called (under the lock) with the snapshot whenever a policy changes: a data
         # dir keeps it (mockpms.sandbox wires it).
         self.on_change: Callable[[dict[str, Any]], None] = _nothing
         events.subscribe(self.on_event)
 
     @property
     def policy(self) -> Policy | None:
-        return self._policy
+        """The sandbox-wide policy."""
+        return self._policies.get(GLOBAL)
 
-    def set(self, policy: Policy | None) -> None:
-        """Replace the policy; settlements already scheduled by the old one are cancelled."""
+    def policy_for(self, api_key: str | None) -> Policy | None:
+        """The policy a merchant's payments follow: its own, else the sandbox's."""
+        policies = self._policies
+        return policies.get(api_key or GLOBAL) or policies.get(GLOBAL)
+
+    def own(self, api_key: str) -> Policy | None:
+        return self._policies.get(api_key)
+
+    def set(self, policy: Policy | None, api_key: str | None = None) -> None:
+        """Replace the policy (one merchant's, with `api_key`); the settlements the old
+        one scheduled are cancelled."""
+        scope = api_key or GLOBAL
         with self._lock:
-            self._policy = policy
-            self._since = self.clock.now()
-            self._generation += 1
-            jobs, self._jobs = self._jobs, set()
+            if policy is None:
+                self._policies.pop(scope, None)
+            else:
+                self._policies[scope] = policy
+            self._since[scope] = self.clock.now(api_key)
+            jobs = self._forget(lambda job_scope: job_scope == scope)
             self.on_change(self.snapshot())
         for job in jobs:
             job.cancel()
 
-    def reset(self) -> None:
-        self.set(self.initial)
+    def clear(self) -> None:
+        """No policy at all, the sandbox's or any merchant's (DELETE /_mock/policy)."""
+        with self._lock:
+            self._policies.clear()
+            self._since = {GLOBAL: self.clock.now()}
+            jobs = self._forget(lambda job_scope: True)
+            self.on_change(self.snapshot())
+        for job in jobs:
+            job.cancel()
+
+    def _forget(self, matches: Callable[[str], bool]) -> list[Job]:
+        """Drop the jobs of matching scopes and bump those scopes' generations (lock held)."""
+        scopes = {scope for scope in self._jobs.values() if matches(scope)}
+        scopes |= {scope for scope in (*self._policies, *self._since) if matches(scope)}
+        for scope in scopes | ({GLOBAL} if matches(GLOBAL) else set()):
+            self._generations[scope] = self._generations.get(scope, 0) + 1
+        jobs = [job for job, scope in self._jobs.items() if matches(scope)]
+        for job in jobs:
+            del self._jobs[job]
+        return jobs
+
+    def reset(self, api_key: str | None = None) -> None:
+        """Back to the configured policy (a global reset), or no own policy for a merchant."""
+        if api_key is not None:
+            self.set(None, api_key)
+            return
+        with self._lock:
+            self._policies = {GLOBAL: self.initial} if self.initial else {}
+            self._since = {GLOBAL: self.clock.now()}
+            jobs = self._forget(lambda job_scope: True)
+            self.on_change(self.snapshot())
+        for job in jobs:
+            job.cancel()
 
     def snapshot(self) -> dict[str, Any]:
-        return {"policy": self._policy.to_json() if self._policy else None, "since": self._since}
+        return {
+            "policies": {scope: policy.to_json() for scope, policy in self._policies.items()},
+            "since": dict(self._since),
+        }
 
     def restore(self, snapshot: dict[str, Any]) -> None:
-        """Take back the policy a data dir kept."""
-        kept = snapshot["policy"]
+        """Take back the policies a data dir kept."""
         with self._lock:
-            self._policy = Policy.from_json(kept) if kept is not None else None
-            self._since = float(snapshot["since"])
+            self._policies = {
+                scope: Policy.from_json(kept) for scope, kept in snapshot["policies"].items()
+            }
+            self._since = {scope: float(t) for scope, t in snapshot["since"].items()}
 
     def resume(self, transactions: Iterable[Transaction], sessions: Iterable[H5Session]) -> int:
-        """After a restart: schedule again what the policy had scheduled when the server
+        """After a restart: schedule again what the policies had scheduled when the server
         stopped (a pending sale, a scanned unpaid session), at its original time on the
-        mock clock (at once if that time passed while the server was down); how many."""
-        policy = self._policy
-        if policy is None:
-            return 0
+        merchant's mock clock (at once if that passed while the server was down); how many."""
         resumed = 0
         for txn in transactions:
-            if txn.session_id is None and txn.created_at >= self._since:
+            policy, scope = self._policy_of(txn.api_key)
+            if policy and txn.session_id is None and txn.created_at >= self._since_of(scope):
                 due = txn.created_at + policy.after_seconds
-                self._schedule(policy, partial(self._settle, txn, policy.outcome), 0, due)
+                work = partial(self._settle, txn, policy.outcome)
+                self._schedule(policy, scope, txn.api_key, work, 0, due)
                 resumed += 1
-        if policy.outcome == "success":
-            for session in sessions:
-                if session.scanned_at is not None and session.scanned_at >= self._since:
-                    due = session.scanned_at + policy.after_seconds
-                    self._schedule(policy, partial(self._pay, session), 0, due)
-                    resumed += 1
+        for session in sessions:
+            policy, scope = self._policy_of(session.api_key)
+            if (
+                policy
+                and policy.outcome == "success"
+                and session.scanned_at is not None
+                and session.scanned_at >= self._since_of(scope)
+            ):
+                due = session.scanned_at + policy.after_seconds
+                self._schedule(policy, scope, session.api_key, partial(self._pay, session), 0, due)
+                resumed += 1
         return resumed
+
+    def _policy_of(self, api_key: str) -> tuple[Policy | None, str]:
+        own = self._policies.get(api_key)
+        return (own, api_key) if own else (self._policies.get(GLOBAL), GLOBAL)
+
+    def _since_of(self, scope: str) -> float:
+        return self._since.get(scope, 0.0)
 
     # ------------------------------------------------------ lifecycle events
 
@@ -150,44 +215,49 @@ class AutoSettle:
             self.session_scanned(event.session, event.generation)
 
     def transaction_created(self, txn: Transaction, sandbox_generation: int = 0) -> None:
-        policy = self._policy
+        policy, scope = self._policy_of(txn.api_key)
         if policy is None or txn.session_id is not None:
             return
-        self._schedule(policy, lambda: self._settle(txn, policy.outcome), sandbox_generation)
+        work = partial(self._settle, txn, policy.outcome)
+        self._schedule(policy, scope, txn.api_key, work, sandbox_generation)
 
     def session_scanned(self, session: H5Session, sandbox_generation: int = 0) -> None:
-        policy = self._policy
+        policy, scope = self._policy_of(session.api_key)
         if policy is None or policy.outcome != "success":
             return
-        self._schedule(policy, lambda: self._pay(session), sandbox_generation)
+        work = partial(self._pay, session)
+        self._schedule(policy, scope, session.api_key, work, sandbox_generation)
 
     def _schedule(
         self,
         policy: Policy,
+        scope: str,
+        api_key: str,
         work: Callable[[], None],
         sandbox_generation: int,
         due_at: float | None = None,
     ) -> None:
-        """Put `work` on the scheduler; it does nothing if the policy changed meanwhile,
-        and it runs as work of the sandbox generation that scheduled it, so after a
-        reset the lifecycle refuses whatever it would change."""
-        generation = self._generation
+        """Put `work` on the scheduler, on the merchant's clock; it does nothing if its
+        scope's policy changed meanwhile, and it runs as work of the sandbox generation
+        that scheduled it, so after a reset the lifecycle refuses whatever it would change."""
         scheduled: list[Job] = []
 
         def run() -> None:
             with self._lock:  # held by _schedule until `scheduled` is filled in
-                self._jobs.difference_update(scheduled)
-                if generation != self._generation:
+                for job in scheduled:
+                    self._jobs.pop(job, None)
+                if generation != self._generations.get(scope, 0):
                     return
             with entered(sandbox_generation):
                 work()
 
         if due_at is None:
-            due_at = self.clock.now() + policy.after_seconds
+            due_at = self.clock.now(api_key) + policy.after_seconds
         with self._lock:
-            job = self.scheduler.schedule(due_at, run, name="auto-settle")
+            generation = self._generations.get(scope, 0)
+            job = self.scheduler.schedule(due_at, run, name="auto-settle", owner=api_key)
             scheduled.append(job)
-            self._jobs.add(job)
+            self._jobs[job] = scope
 
     def _settle(self, txn: Transaction, outcome: str) -> None:
         # As POST /_mock/transactions/<rrn>/settle does (card types get a test card).

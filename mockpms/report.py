@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,8 +116,8 @@ class Finding:
 class Report:
     """Findings per apiKey, kept up to date by the events it listens to."""
 
-    def __init__(self, events: Events, merchants: frozenset[str]) -> None:
-        self.merchants = merchants
+    def __init__(self, events: Events, merchants: Container[str]) -> None:
+        self.merchants = merchants  # the apiKeys the sandbox knows (runtime ones too)
         self._lock = threading.Lock()
         self._findings: dict[str, dict[str, Finding]] = defaultdict(dict)
         # (apiKey, record) -> mock time of its first answered real notification
@@ -140,7 +141,8 @@ class Report:
             self._attempt(event)
 
     def _request(self, event: RequestEvent) -> None:
-        key = event.api_key if event.api_key in self.merchants else UNKNOWN
+        api_key = event.api_key
+        key = api_key if api_key is not None and api_key in self.merchants else UNKNOWN
         if event.reason in FINDINGS:
             self._file(key, event.reason, event.rrn or event.session_id)
         if event.error_code == "0" and key != UNKNOWN:
@@ -194,11 +196,18 @@ class Report:
             }
         }
 
-    def reset(self) -> None:
+    def reset(self, api_key: str | None = None) -> None:
+        """Forget every finding; with `api_key`, that merchant's only."""
         with self._lock:
-            self._findings.clear()
-            self._notified.clear()
-            self._queried.clear()
+            if api_key is None:
+                self._findings.clear()
+                self._notified.clear()
+                self._queried.clear()
+                return
+            self._findings.pop(api_key, None)
+            for tracked in (self._notified, self._queried):
+                for key in [k for k in tracked if k[0] == api_key]:
+                    del tracked[key]
 
 
 class Collector:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import nullcontext
+from typing import Any
 
 from mockpms.checkout import Checkout
 from mockpms.clock import Clock
-from mockpms.config import Settings
+from mockpms.config import Merchant, Settings
 from mockpms.datadir import DataDir
 from mockpms.durable import NO_SINK, Saved, StateSink
 from mockpms.event_stream import Broadcaster
@@ -17,6 +19,7 @@ from mockpms.gateways import GatewayCatalog
 from mockpms.ids import IdGenerator
 from mockpms.journal import Journal
 from mockpms.lifecycle import Lifecycle
+from mockpms.merchants import Merchants
 from mockpms.policy import AutoSettle, Policy
 from mockpms.report import Report
 from mockpms.scheduler import Scheduler
@@ -49,6 +52,7 @@ class Sandbox:
             state = SqliteState(self.data, settings.journal_cap, settings.webhook_log_cap)
             store, sink, saved = SqliteStore(self.data, *self._caps()), state, state.load()
         self.store: Store = store or MemoryStore(*self._caps())
+        self.merchants = Merchants(settings.merchants)  # configured, plus runtime tenants
         self.ids = IdGenerator(settings.seed)
         self.gateways = GatewayCatalog(settings.gateways, settings.gateway_definitions)
         self.events = Events()
@@ -61,12 +65,19 @@ class Sandbox:
             settings, self.clock, self.scheduler, self.events, self.fence, self.faults, sink
         )
         self.lifecycle = Lifecycle(
-            settings, self.store, self.clock, self.ids, self.gateways, self.events, self.fence
+            settings,
+            self.store,
+            self.clock,
+            self.ids,
+            self.gateways,
+            self.events,
+            self.fence,
+            self.merchants,
         )
         self.sessions = Sessions(settings, self.lifecycle)
         self.checkout = Checkout(self.lifecycle)
         self.journal = Journal(settings.journal_cap, self.fence, sink)
-        self.report = Report(self.events, frozenset(m.api_key for m in settings.merchants))
+        self.report = Report(self.events, self.merchants)
         # Each open stream holds a server thread: at most half of them.
         self.stream = Broadcaster(
             self.events,
@@ -91,28 +102,41 @@ class Sandbox:
         """Take back what the data dir kept, then keep every later change there."""
         state = saved.state
         if "clock" in state:
-            self.clock.restore(state["clock"]["offset"])
+            self.clock.restore(state["clock"])
         if "ids" in state:
             self.ids.restore(state["ids"])
         if "faults" in state:
             self.faults.restore(state["faults"])
         if "policy" in state:
             self.policy.restore(state["policy"])
+        if "merchants" in state:
+            self.merchants.restore(state["merchants"])
         self.journal.restore(saved.journal)
-        self.clock.on_change = lambda offset: sink.save("clock", {"offset": offset})
+        self.clock.on_change = lambda snapshot: sink.save("clock", snapshot)
         self.ids.on_change = lambda snapshot: sink.save("ids", snapshot)
         self.faults.on_change = lambda snapshot: sink.save("faults", snapshot)
         self.policy.on_change = lambda snapshot: sink.save("policy", snapshot)
+        self.merchants.on_change = lambda snapshot: sink.save("merchants", snapshot)
         self.resumed = self.webhooks.restore(saved.deliveries, saved.attempts)
-        if self.policy.policy is not None:
+        if self.policy.snapshot()["policies"]:
             self.resumed += self.policy.resume(
                 [t for t in self.store.transactions() if not t.status.is_final],
                 [s for s in self.store.sessions() if s.paid_rrn is None],
             )
 
-    def reset(self) -> None:
-        """Back to the start state: no transactions, sessions, deliveries, journal entries
-        or faults; clock offset 0; the configured seed and auto-settle policy."""
+    def reset(self, api_key: str | None = None) -> None:
+        """Back to the start state: only the configured merchants; no transactions,
+        sessions, deliveries, journal entries or faults; every clock offset 0; the
+        configured seed and auto-settle policy.
+
+        With `api_key`, one merchant's part only (CONTRACT 17): its records,
+        deliveries (pending retries cancelled), journal entries, faults, policy,
+        report, seed and own clock offset. The merchant itself stays.
+        """
+        if api_key is not None:
+            self._clear_merchant(api_key)
+            self.stream.publish("reset", {"at": self.clock.now(api_key), "apiKey": api_key})
+            return
         with self.store.lock, self.data.batch() if self.data else nullcontext():
             self.fence.bump()  # first: whatever began before this changes nothing after it
             self.scheduler.cancel_all()
@@ -124,17 +148,47 @@ class Sandbox:
             self.store.reset()
             self.clock.reset()
             self.ids.reseed(self.settings.seed)
+            self.merchants.reset()
         self.stream.publish("reset", {"at": self.clock.now()})
 
-    def advance(self, seconds: float, wait: float) -> tuple[int, int]:
-        """Move mock time forward and run what fell due (see run_due); the one way to
-        advance, for the control API and the dashboard alike. `seconds` is checked by
-        the caller (mockpms.control_input.advance_seconds)."""
-        self.clock.advance(seconds)
+    def _clear_merchant(self, api_key: str) -> None:
+        """Everything of one merchant, as one cut (and one transaction on disk)."""
+        with self.store.lock, self.data.batch() if self.data else nullcontext():
+            self.scheduler.cancel_owned(api_key)  # its webhook attempts and settlements
+            self.policy.reset(api_key)
+            self.journal.reset(api_key)
+            self.report.reset(api_key)
+            self.faults.clear(api_key)
+            self.webhooks.reset(api_key)
+            self.store.remove_merchant(api_key)
+            self.clock.reset(api_key)
+            self.ids.reseed(None, api_key)
+
+    def add_merchant(self, fields: Mapping[str, Any]) -> Merchant:
+        """A runtime merchant (POST /_mock/merchants); see mockpms.merchants."""
+        return self.merchants.add(fields)
+
+    def remove_merchant(self, api_key: str) -> Merchant:
+        """Remove a runtime merchant and all its data (DELETE /_mock/merchants/<apiKey>)."""
+        with self.store.lock, self.data.batch() if self.data else nullcontext():
+            merchant = self.merchants.remove(api_key)  # first: no new record can begin
+            self._clear_merchant(api_key)
+        self.stream.publish("merchant", {"removed": api_key})
+        return merchant
+
+    def advance(self, seconds: float, wait: float, api_key: str | None = None) -> tuple[int, int]:
+        """Move mock time forward (one merchant's own clock, with `api_key`) and run what
+        fell due (see run_due); the one way to advance, for the control API and the
+        dashboard alike. `seconds` is checked by the caller (advance_seconds)."""
+        self.clock.advance(seconds, api_key)
+        if api_key is not None:
+            self.scheduler.shift(api_key)
         ran, still_running = self.run_due(wait)
-        now = self.clock.now()
+        now = self.clock.now(api_key)
+        scope = {"apiKey": api_key} if api_key is not None else {}
         self.stream.publish(
-            "clock", {"advanced": seconds, "offset": self.clock.offset, "now": now, "ran": ran}
+            "clock",
+            {"advanced": seconds, "offset": self.clock.offset, **scope, "now": now, "ran": ran},
         )
         return ran, still_running
 

@@ -57,7 +57,10 @@ class JobState(str, Enum):
 class Job:
     """A handle on one scheduled callback: when it is due, whether it ran, cancel()."""
 
-    __slots__ = ("_done", "_scheduler", "callback", "due_at", "lane", "name", "seq", "state")
+    __slots__ = (
+        "_done", "_scheduler", "at", "callback", "due_at", "lane", "name", "owner", "seq",
+        "state",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -67,9 +70,12 @@ class Job:
         callback: Callable[[], object],
         name: str,
         lane: str,
+        owner: str | None = None,
     ) -> None:
         self._scheduler = scheduler
-        self.due_at = due_at
+        self.due_at = due_at  # on the owner's clock (the merchant's, or the global one)
+        self.owner = owner
+        self.at = due_at  # the same moment on the global mock clock (set by the scheduler)
         self.seq = seq
         self.callback = callback
         self.name = name
@@ -95,7 +101,7 @@ class Job:
         return self._done.wait(timeout)
 
     def __lt__(self, other: Job) -> bool:  # heap order: due time, then scheduling order
-        return (self.due_at, self.seq) < (other.due_at, other.seq)
+        return (self.at, self.seq) < (other.at, other.seq)
 
     def __repr__(self) -> str:
         return f"<Job {self.name} due {self.due_at:.3f} {self.state.value}>"
@@ -142,22 +148,25 @@ class Scheduler:
         *,
         name: str = "job",
         lane: str = "",
+        owner: str | None = None,
     ) -> Job:
         """Run `callback` on a worker once the mock clock reaches `due_at` (epoch seconds).
 
         Due jobs of different lanes (e.g. webhook receivers) are served in turn, and
         a named lane holds at most `lane_limit` workers. A job already due goes straight
         to the workers. After close() the job comes back cancelled: a sandbox that is
-        shutting down starts nothing new.
+        shutting down starts nothing new. With `owner` (a merchant's apiKey), `due_at`
+        is on that merchant's clock and follows its own offset (see `shift`).
         """
         with self._lock:
-            job = Job(self, due_at, next(self._seq), callback, name, lane)
+            job = Job(self, due_at, next(self._seq), callback, name, lane, owner)
+            job.at = due_at - self.clock.own_offset(owner)
             if self._closed:
                 job.state = JobState.CANCELLED
                 job._done.set()
                 return job
             self._pending += 1
-            if due_at <= self.clock.now():
+            if job.at <= self.clock.now():
                 self._enqueue(job)
             else:
                 heapq.heappush(self._heap, job)
@@ -185,7 +194,7 @@ class Scheduler:
                 due = [
                     job
                     for job in itertools.chain(*self._lanes.values(), self._running)
-                    if job.due_at <= now and _is_live(job)
+                    if job.at <= now and _is_live(job)
                 ]
             for job in due:
                 job.wait(max(0.0, deadline - real_monotonic()))
@@ -212,7 +221,24 @@ class Scheduler:
         """Due time of the earliest job still waiting for its time, if any."""
         with self._lock:
             self._drop_cancelled_top()
-            return self._heap[0].due_at if self._heap else None
+            return self._heap[0].at if self._heap else None
+
+    def shift(self, owner: str) -> None:
+        """A merchant's own clock offset changed: its waiting jobs fall due on its new time."""
+        with self._lock:
+            offset = self.clock.own_offset(owner)
+            for job in self._heap:
+                if job.owner == owner:
+                    job.at = job.due_at - offset
+            heapq.heapify(self._heap)
+            self._timer_wakeup.notify()
+
+    def cancel_owned(self, owner: str) -> int:
+        """Cancel every job of one merchant not yet started (a scoped reset); how many."""
+        with self._lock:
+            queued = itertools.chain(self._heap, *self._lanes.values())
+            cancelled = [j for j in queued if j.owner == owner and _is_pending(j)]
+        return sum(1 for job in cancelled if job.cancel())
 
     def cancel_all(self) -> int:
         """Cancel every job not yet started (a reset); returns how many were cancelled."""
@@ -294,7 +320,7 @@ class Scheduler:
 
     def _release_due(self, now: float) -> None:
         """Move every job due at `now` from the heap to the workers (lock held)."""
-        while self._heap and self._heap[0].due_at <= now:
+        while self._heap and self._heap[0].at <= now:
             job = heapq.heappop(self._heap)
             if job.state is JobState.PENDING:
                 self._enqueue(job)
@@ -317,7 +343,7 @@ class Scheduler:
                 # Nothing waiting: sleep until schedule() brings a job (it nudges).
                 delay = None
                 if self._heap:
-                    delay = min(MAX_TIMER_SLEEP, max(0.0, self._heap[0].due_at - now))
+                    delay = min(MAX_TIMER_SLEEP, max(0.0, self._heap[0].at - now))
                 self._timer_wakeup.wait(delay)
 
     def _work(self) -> None:

@@ -51,13 +51,14 @@ class Sessions:
             sales_man=request.sales_man or merchant.sales_man,
             amt=request.amt,
             webhook_url=request.webhook_url,
-            token=self.ids.token(),
-            created_at=self.clock.now(),
+            token=self.ids.for_merchant(merchant.api_key).token(),
+            created_at=self.clock.now(merchant.api_key),
             remarks=request.remarks,
             subject=request.subject,
             bitmap=request.bitmap,
         )
         with self.lifecycle.changing() as events:
+            self.lifecycle.check_merchant(merchant.api_key)
             self.store.add_session(session)
             events.append(SessionEvent(Kind.SESSION_CREATED, session, session.created_at))
         return session
@@ -106,12 +107,14 @@ class Sessions:
         newest_first: bool,
     ) -> Page[H5Session]:
         """A page of sessions (of a merchant, with a query status 0/1/2), expiries noted."""
-        now, countdown = self.clock.now(), self.settings.h5_countdown
+        clock, countdown = self.clock, self.settings.h5_countdown
 
         def match(session: H5Session) -> bool:
             if api_key is not None and session.api_key != api_key:
                 return False
-            return status is None or session.status(now, countdown).value == status
+            if status is None:
+                return True
+            return session.status(clock.now(session.api_key), countdown).value == status
 
         with self.lifecycle.changing():
             page = self.store.session_page(after, limit, newest_first, match)
@@ -132,16 +135,16 @@ class Sessions:
             return session.to_query_json(status, txn)
 
     def status(self, session: H5Session) -> SessionStatus:
-        return session.status(self.clock.now(), self.settings.h5_countdown)
+        return session.status(self.clock.now(session.api_key), self.settings.h5_countdown)
 
     def payable(self, session: H5Session) -> bool:
         """Whether the payer can still pay (a cancel after the scan does not stop them)."""
-        return session.payable(self.clock.now(), self.settings.h5_countdown)
+        return session.payable(self.clock.now(session.api_key), self.settings.h5_countdown)
 
     def seconds_left(self, session: H5Session) -> float | None:
         """Seconds of the scan countdown left; None before the first scan."""
         ends = session.countdown_ends_at(self.settings.h5_countdown)
-        return None if ends is None else max(0.0, ends - self.clock.now())
+        return None if ends is None else max(0.0, ends - self.clock.now(session.api_key))
 
     def closed_reason(self, session: H5Session) -> str:
         """Why a session can no longer be paid, for error messages and the closed page."""
@@ -152,7 +155,7 @@ class Sessions:
         return f"its {self.settings.h5_countdown:g}-second countdown after the scan has ended"
 
     def control_json(self, session: H5Session) -> dict[str, object]:
-        return session.to_control_json(self.clock.now(), self.settings.h5_countdown)
+        return session.to_control_json(self.clock.now(session.api_key), self.settings.h5_countdown)
 
     def _fresh(self, session: H5Session | None) -> H5Session | None:
         if session is not None:
@@ -164,7 +167,7 @@ class Sessions:
         if session.expired_at is not None or session.paid_rrn is not None:
             return
         ends = session.countdown_ends_at(self.settings.h5_countdown)
-        if ends is not None and self.clock.now() >= ends:
+        if ends is not None and self.clock.now(session.api_key) >= ends:
             session.expired_at = ends
             self.store.update_session(session)
             self.lifecycle.pending_events.append(SessionEvent(Kind.SESSION_EXPIRED, session, ends))
@@ -181,7 +184,7 @@ class Sessions:
                     field="sessionId",
                 )
             if session.cancelled_at is None:
-                session.cancelled_at = self.clock.now()
+                session.cancelled_at = self.clock.now(session.api_key)
                 self.store.update_session(session)
                 events.append(SessionEvent(Kind.SESSION_CANCELLED, session, session.cancelled_at))
         return session
@@ -197,7 +200,7 @@ class Sessions:
             self._note_expiry(session)
             changed = False
             if session.scanned_at is None and self.status(session) is SessionStatus.NOT_PAID:
-                session.scanned_at = self.clock.now()
+                session.scanned_at = self.clock.now(session.api_key)
                 changed = True
                 events.append(
                     SessionEvent(
@@ -228,10 +231,11 @@ class Sessions:
                     f"longer be paid: {self.closed_reason(session)}",
                     field="sessionId",
                 )
-            now = self.clock.now()
+            now = self.clock.now(session.api_key)
             gateway = self._wallet(wallet or session.wallet)
             txn = self._transaction(session, gateway, now)
-            result = success(gateway, amt=txn.amt, ids=self.ids, now=now)
+            ids = self.ids.for_merchant(session.api_key)
+            result = success(gateway, amt=txn.amt, ids=ids, now=now)
             self.lifecycle.add_paid(txn, result, events)
             session.wallet = gateway.type
             session.paid_rrn = txn.rrn
@@ -257,19 +261,20 @@ class Sessions:
     def unpaid_transaction(self, session: H5Session) -> Transaction:
         """The transaction paying this session would create, made up and not stored: what a
         forged notification claims (POST /_mock/webhooks/forge)."""
-        now = self.clock.now()
+        now = self.clock.now(session.api_key)
         gateway = self._wallet(session.wallet)
         txn = self._transaction(session, gateway, now)
-        txn.gw_ref_code = generate(gateway.ref_code, self.ids, now)
+        txn.gw_ref_code = generate(gateway.ref_code, self.ids.for_merchant(session.api_key), now)
         return txn
 
     def _transaction(self, session: H5Session, gateway: Gateway, now: float) -> Transaction:
         """The transaction an H5 payment creates; its rrn is PMS-shaped: 00yyMMddHHmmss + 10."""
         stamp = pms_datetime(now)
         rrn = "00" + stamp[2:19].replace("-", "").replace("T", "").replace(":", "")
+        ids = self.ids.for_merchant(session.api_key)
         return Transaction(
             api_key=session.api_key,
-            rrn=rrn + self.ids.digits(10),
+            rrn=rrn + ids.digits(10),
             type=gateway.type,
             store_code=session.store_code,
             till_id=session.till_id,
@@ -278,7 +283,7 @@ class Sessions:
             amt=session.amt,
             ccy="HKD",
             lang="zh_hk",
-            token=self.ids.token(),
+            token=ids.token(),
             created_at=now,
             expires_at=now + self.settings.payment_timeout,
             webhook_url=session.webhook_url,

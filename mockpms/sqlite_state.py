@@ -63,8 +63,13 @@ class SqliteState:
             if self._journal_dropped % TRIM_EVERY == 0:
                 self.data.write("DELETE FROM journal WHERE id <= ?", (dropped_id,))
 
-    def journal_cleared(self) -> None:
-        self.data.write("DELETE FROM journal")
+    def journal_cleared(self, api_key: str | None = None) -> None:
+        if api_key is None:
+            self.data.write("DELETE FROM journal")
+        else:
+            self.data.write(
+                "DELETE FROM journal WHERE json_extract(entry, '$.api_key') = ?", (api_key,)
+            )
 
     # --------------------------------------------------------------- webhooks
 
@@ -88,8 +93,17 @@ class SqliteState:
             if self._attempts_dropped % TRIM_EVERY == 0:
                 self.data.write("DELETE FROM attempts WHERE id <= ?", (dropped_id,))
 
-    def webhooks_cleared(self) -> None:
-        self.data.write_many([("DELETE FROM deliveries", ()), ("DELETE FROM attempts", ())])
+    def webhooks_cleared(self, api_key: str | None = None) -> None:
+        if api_key is None:
+            self.data.write_many([("DELETE FROM deliveries", ()), ("DELETE FROM attempts", ())])
+            return
+        mine = "WHERE json_extract(data, '$.api_key') = ?"
+        self.data.write_many(
+            [
+                (f"DELETE FROM deliveries {mine}", (api_key,)),
+                (f"DELETE FROM attempts {mine}", (api_key,)),
+            ]
+        )
 
     # ------------------------------------------------------------------ load
 

@@ -334,6 +334,21 @@ class SqliteStore:
             self._recent.clear()
             self._transaction_count = self._session_count = 0
 
+    def remove_merchant(self, api_key: str) -> None:
+        with self.lock:
+            self.data.write_many(
+                [
+                    ("DELETE FROM transactions WHERE api_key = ?", (api_key,)),
+                    ("DELETE FROM sessions WHERE api_key = ?", (api_key,)),
+                ]
+            )
+            for index in (self._transactions, self._sessions):
+                for key in [k for k in list(index.keys()) if k[0] == api_key]:
+                    index.pop(key, None)
+            self._recent = deque((r for r in self._recent if r.api_key != api_key), maxlen=RECENT)
+            self._transaction_count = self.data.read_one("SELECT count(*) FROM transactions")[0]
+            self._session_count = self.data.read_one("SELECT count(*) FROM sessions")[0]
+
     def describe(self) -> dict[str, Any]:
         """What /_mock/health says of the storage."""
         return {"storage": "sqlite", "database": str(self.data.database)}

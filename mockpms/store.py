@@ -73,6 +73,9 @@ class Store(Protocol):
     def reset(self) -> None:
         """Forget every transaction and session."""
 
+    def remove_merchant(self, api_key: str) -> None:
+        """Forget every transaction and session of one merchant."""
+
     def describe(self) -> dict[str, Any]:
         """What GET /_mock/health says of the storage: {"storage": "memory"} or more."""
 
@@ -351,6 +354,15 @@ class MemoryStore:
             self._closed.clear()
             self._scanned.clear()
             self._unscanned.clear()
+
+    def remove_merchant(self, api_key: str) -> None:
+        with self.lock:
+            for key in [k for k in self._transactions.items if k[0] == api_key]:
+                self._transactions.remove(key)
+            for key in [k for k in self._sessions.items if k[0] == api_key]:
+                for index in (self._closed, self._scanned, self._unscanned):
+                    index.pop(key, None)
+                self._sessions.remove(key)
 
     def describe(self) -> dict[str, Any]:
         return {"storage": "memory"}

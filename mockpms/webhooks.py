@@ -202,7 +202,7 @@ class WebhookEngine:
         The next webhook fault (duplicate, drop, delay) applies to this notification.
         """
         if txn.webhook_url:
-            fault = self.faults.take_webhook() if self.faults is not None else None
+            fault = self.faults.take_webhook(txn.api_key) if self.faults is not None else None
             self.notify(txn, txn.webhook_payload(), generation, fault=fault)
 
     def forge(self, txn: Transaction, payload: dict[str, Any]) -> Delivery:
@@ -220,8 +220,9 @@ class WebhookEngine:
         fault: Fault | None = None,
         forged: bool = False,
     ) -> Delivery | None:
-        """Start a series for `payload` to the transaction's webhookUrl."""
-        now = self.clock.now()
+        """Start a series for `payload` to the transaction's webhookUrl (on the merchant's
+        clock: its own offset moves its schedule)."""
+        now = self.clock.now(txn.api_key)
         held = fault.seconds if fault is not None and fault.webhook == "delay" else 0.0
         with self._lock:
             if generation is not None and generation != self.fence.current:
@@ -279,7 +280,7 @@ class WebhookEngine:
         It does not count toward the series' attempts; if it is acknowledged, the
         series is acknowledged and its retries stop. Wait on the returned job.
         """
-        now = self.clock.now()
+        now = self.clock.now(delivery.api_key)
         with self._lock:
             generation = self._generation
             return self.scheduler.schedule(
@@ -287,24 +288,35 @@ class WebhookEngine:
                 lambda: self._resend(delivery, now, generation),
                 name=f"webhook {delivery.rrn} resend",
                 lane=_receiver(delivery.url),
+                owner=delivery.api_key,
             )
 
     # --------------------------------------------------------------- reading
 
-    def attempts(self, rrn: str | None = None, session_id: str | None = None) -> list[Attempt]:
+    def attempts(
+        self, rrn: str | None = None, session_id: str | None = None, api_key: str | None = None
+    ) -> list[Attempt]:
         """Every logged attempt, oldest first (the log keeps the last webhook_log_cap)."""
         with self._lock:
             return [
-                a for a in self._log if rrn in (None, a.rrn) and session_id in (None, a.session_id)
+                a
+                for a in self._log
+                if rrn in (None, a.rrn)
+                and session_id in (None, a.session_id)
+                and api_key in (None, a.api_key)
             ]
 
-    def deliveries(self, rrn: str | None = None, session_id: str | None = None) -> list[Delivery]:
+    def deliveries(
+        self, rrn: str | None = None, session_id: str | None = None, api_key: str | None = None
+    ) -> list[Delivery]:
         """Every webhook series, oldest first."""
         with self._lock:
             return [
                 d
                 for d in self._deliveries.values()
-                if rrn in (None, d.rrn) and session_id in (None, d.session_id)
+                if rrn in (None, d.rrn)
+                and session_id in (None, d.session_id)
+                and api_key in (None, d.api_key)
             ]
 
     def wait_for_attempts(
@@ -322,12 +334,27 @@ class WebhookEngine:
 
     # ------------------------------------------------------------- lifecycle
 
-    def reset(self) -> None:
-        """Forget every delivery and attempt; pending attempts never run.
+    def reset(self, api_key: str | None = None) -> None:
+        """Forget every delivery and attempt; pending attempts never run. With `api_key`,
+        only that merchant's (its series are cancelled the same way).
 
         An attempt already on the wire cannot be unsent, but its result is not logged
         and it schedules no retry.
         """
+        if api_key is not None:
+            with self._lock:
+                for key, delivery in list(self._deliveries.items()):
+                    if delivery.api_key == api_key:
+                        delivery.cancelled = True
+                        if delivery.job is not None:
+                            delivery.job.cancel()
+                        del self._deliveries[key]
+                kept = [a for a in self._log if a.api_key != api_key]
+                self._log.clear()
+                self._log.extend(kept)
+                self.sink.webhooks_cleared(api_key)
+                self._changed.notify_all()
+            return
         with self._lock:
             self._generation += 1
             for delivery in self._deliveries.values():
@@ -356,6 +383,7 @@ class WebhookEngine:
             lambda: self._attempt(delivery, number, due_at, generation),
             name=f"webhook {delivery.rrn} #{number}",
             lane=_receiver(delivery.url),  # a hung receiver only holds up itself
+            owner=delivery.api_key,  # on the merchant's clock
         )
 
     def _attempt(
@@ -366,7 +394,7 @@ class WebhookEngine:
         with self._lock:
             if generation != self._generation or delivery.cancelled:
                 return
-        sent_at = self.clock.now()
+        sent_at = self.clock.now(delivery.api_key)
         dropped = delivery.drop_first and number == 1
         outcome, duration_ms = (
             (Outcome(error=DROPPED), 0.0) if dropped else self._timed_post(delivery)
@@ -405,10 +433,10 @@ class WebhookEngine:
         self.events.emit(*(WebhookAttemptEvent(attempt) for attempt in logged))
 
     def _resend(self, delivery: Delivery, scheduled_at: float, generation: int) -> None:
-        sent_at = self.clock.now()
+        sent_at = self.clock.now(delivery.api_key)
         outcome, duration_ms = self._timed_post(delivery)
         with self._lock:
-            if generation != self._generation:
+            if generation != self._generation or delivery.cancelled:
                 return
             if outcome.acknowledged and not delivery.acknowledged:
                 delivery.acknowledged = True

@@ -93,8 +93,35 @@ def ready() -> Any:
 
 @bp.post("/reset")
 def reset() -> Any:
-    sandbox().reset()
-    return jsonify({"status": "reset"})
+    """The whole sandbox back to its start state, or one merchant's part (?apiKey=)."""
+    api_key = scope(control_body())
+    sandbox().reset(api_key)
+    return jsonify({"status": "reset", **({"apiKey": api_key} if api_key else {})})
+
+
+def scope(body: dict[str, Any] | None = None) -> str | None:
+    """The merchant a state-changing control call is scoped to (CONTRACT 17), or None.
+
+    Given as ?apiKey= or as the body's `apiKey` (taken out of `body`); both given and
+    different is a 400; a merchant the sandbox does not know is a 404.
+    """
+    query = request.args.get("apiKey") or None
+    given = body.pop("apiKey", None) if body is not None else None
+    if given is not None and (not isinstance(given, str) or not given):
+        raise ControlError("apiKey: must be a merchant's apiKey (a non-empty string)")
+    if query is not None and given is not None and query != given:
+        raise ControlError(
+            f"apiKey: given as ?apiKey={query[:64]!r} and in the body as {given[:64]!r}; "
+            f"give it once"
+        )
+    api_key = given or query
+    if api_key is not None and api_key not in sandbox().merchants:
+        raise ControlError(
+            f"apiKey: no merchant {api_key[:64]!r} in this sandbox; add one with "
+            f"POST /_mock/merchants",
+            status=404,
+        )
+    return api_key
 
 
 def control_body() -> dict[str, Any]:

@@ -19,7 +19,7 @@ from mockpms.faults import parse_fault
 from mockpms.openapi import openapi_spec
 from mockpms.policy import Policy
 from mockpms.views._web import sandbox
-from mockpms.views.control import control_body, page_of, paging
+from mockpms.views.control import control_body, page_of, paging, scope
 
 bp = Blueprint("control_admin", __name__, url_prefix="/_mock")
 
@@ -64,18 +64,24 @@ def requests_journal() -> Any:
 
 @bp.get("/faults")
 def list_faults() -> Any:
-    return jsonify({"faults": [f.to_json() for f in sandbox().faults.active()]})
+    """Every armed fault; ?apiKey= those scoped to one merchant."""
+    api_key = scope()
+    return jsonify({"faults": [f.to_json() for f in sandbox().faults.active(api_key)]})
 
 
 @bp.post("/faults")
 def add_fault() -> Any:
-    fault = sandbox().faults.add(**parse_fault(control_body()))
+    """Arm a fault, for every merchant's requests or (apiKey) for one merchant's."""
+    body = control_body()
+    api_key = scope(body)
+    fault = sandbox().faults.add(**parse_fault(body), api_key=api_key)
     return jsonify(fault.to_json()), 201
 
 
 @bp.delete("/faults")
 def clear_faults() -> Any:
-    return jsonify({"cleared": sandbox().faults.clear()})
+    """Disarm every fault; with apiKey, only that merchant's."""
+    return jsonify({"cleared": sandbox().faults.clear(scope(control_body()))})
 
 
 # ------------------------------------------------------------------- policy
@@ -83,21 +89,37 @@ def clear_faults() -> Any:
 
 @bp.get("/policy")
 def get_policy() -> Any:
-    policy = sandbox().policy.policy
-    return jsonify({"policy": policy.to_json() if policy else None})
+    """The sandbox's policy; ?apiKey= the one that merchant's payments follow."""
+    api_key = scope()
+    auto = sandbox().policy
+    policy = auto.policy_for(api_key)
+    shown: dict[str, Any] = {"policy": policy.to_json() if policy else None}
+    if api_key is not None:
+        shown |= {"apiKey": api_key, "own": auto.own(api_key) is not None}
+    return jsonify(shown)
 
 
 @bp.post("/policy")
 def set_policy() -> Any:
-    policy = Policy.from_json(control_body())
-    sandbox().policy.set(policy)
-    return jsonify({"policy": policy.to_json()})
+    """Set the sandbox's policy, or (apiKey) one merchant's own, which takes precedence."""
+    body = control_body()
+    api_key = scope(body)
+    policy = Policy.from_json(body)
+    sandbox().policy.set(policy, api_key)
+    return jsonify({"policy": policy.to_json(), **({"apiKey": api_key} if api_key else {})})
 
 
 @bp.delete("/policy")
 def clear_policy() -> Any:
-    sandbox().policy.set(None)
-    return jsonify({"policy": None})
+    """No policy at all; with apiKey, that merchant's own only (it follows the sandbox's)."""
+    api_key = scope(control_body())
+    auto = sandbox().policy
+    if api_key is None:
+        auto.clear()
+        return jsonify({"policy": None})
+    auto.set(None, api_key)
+    policy = auto.policy_for(api_key)
+    return jsonify({"policy": policy.to_json() if policy else None, "apiKey": api_key})
 
 
 # --------------------------------------------------------------------- seed
@@ -105,12 +127,16 @@ def clear_policy() -> Any:
 
 @bp.get("/seed")
 def get_seed() -> Any:
-    return jsonify({"seed": sandbox().ids.seed})
+    """The seed in force; ?apiKey= the one that merchant's ids come from."""
+    api_key = scope()
+    return jsonify({"seed": sandbox().ids.seed_of(api_key)})
 
 
 @bp.post("/seed")
 def set_seed() -> Any:
+    """Seed the ids (null: random), or (apiKey) one merchant's ids only."""
     data = control_body()
+    api_key = scope(data)
     unknown = sorted(set(data) - {"seed"})
     if unknown:
         raise ControlError(f'{unknown[0]}: unknown field; the body is {{"seed": N}}')
@@ -121,8 +147,8 @@ def set_seed() -> Any:
         raise ControlError(f"seed: must be a whole number or null (got {seed!r})")
     if seed is not None and not -(2**63) <= seed < 2**63:
         raise ControlError("seed: must fit in 64 bits")
-    sandbox().ids.reseed(seed)
-    return jsonify({"seed": seed})
+    sandbox().ids.reseed(seed, api_key)
+    return jsonify({"seed": seed, **({"apiKey": api_key} if api_key else {})})
 
 
 # ------------------------------------------------------------------ openapi

@@ -66,7 +66,7 @@ def forge() -> Any:
     box = sandbox()
     payload = txn.webhook_payload()
     if not payload["gwRefCode"]:
-        payload["gwRefCode"] = box.ids.uuid()
+        payload["gwRefCode"] = box.ids.for_merchant(txn.api_key).uuid()
     delivery = box.webhooks.forge(txn, payload)
     return jsonify({"delivery": delivery.to_json()}), 201
 

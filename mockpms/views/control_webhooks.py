@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify, request
 from mockpms.errors import ControlError
 from mockpms.sandbox import Sandbox
 from mockpms.views._web import sandbox
-from mockpms.views.control import control_body, page_of, paging
+from mockpms.views.control import control_body, page_of, paging, scope
 from mockpms.webhooks import iso_time
 
 T = TypeVar("T")
@@ -27,10 +27,12 @@ def advance_wait(box: Sandbox) -> float:
     return box.settings.webhook_timeout + 1.0
 
 
-def _clock_json(box: Sandbox, **extra: Any) -> dict[str, Any]:
-    now = box.clock.now()
+def _clock_json(box: Sandbox, api_key: str | None = None, **extra: Any) -> dict[str, Any]:
+    now = box.clock.now(api_key)
+    own = {"apiKey": api_key, "ownOffset": box.clock.own_offset(api_key)} if api_key else {}
     return {
         "offset": box.clock.offset,
+        **own,
         "now": now,
         "time": iso_time(now),
         **extra,
@@ -41,20 +43,22 @@ def _clock_json(box: Sandbox, **extra: Any) -> dict[str, Any]:
 
 @bp.get("/clock")
 def clock() -> Any:
-    """Mock time: wall clock plus offset (seconds), as epoch seconds and ISO 8601 UTC."""
-    return jsonify(_clock_json(sandbox()))
+    """Mock time: wall clock plus offset (seconds), as epoch seconds and ISO 8601 UTC;
+    ?apiKey= a merchant's time (its own offset on top)."""
+    return jsonify(_clock_json(sandbox(), scope()))
 
 
 @bp.post("/clock/advance")
 def advance() -> Any:
     """Move mock time forward and run every job that fell due before answering."""
     body = control_body()
+    api_key = scope(body)
     if "seconds" not in body:
         raise ControlError('give the seconds to advance, e.g. {"seconds": 300}')
     box = sandbox()
-    value = advance_seconds(body["seconds"], box.clock.now())
-    ran, still_running = box.advance(value, advance_wait(box))
-    return jsonify(_clock_json(box, advanced=value, ran=ran, stillRunning=still_running))
+    value = advance_seconds(body["seconds"], box.clock.now(api_key))
+    ran, still_running = box.advance(value, advance_wait(box), api_key)
+    return jsonify(_clock_json(box, api_key, advanced=value, ran=ran, stillRunning=still_running))
 
 
 def advance_seconds(seconds: Any, now: float) -> float:
@@ -84,14 +88,15 @@ def webhooks() -> Any:
     """
     rrn = request.args.get("rrn") or None
     session_id = request.args.get("sessionId") or None
+    api_key = request.args.get("apiKey") or None
     wanted = paging()
     engine = sandbox().webhooks
     attempts, next_attempt = page_of(
-        engine.attempts(rrn=rrn, session_id=session_id), lambda a: a.id, wanted
+        engine.attempts(rrn=rrn, session_id=session_id, api_key=api_key), lambda a: a.id, wanted
     )
     series = paging(after_name="afterDelivery")
     deliveries, next_delivery = page_of(
-        engine.deliveries(rrn=rrn, session_id=session_id), lambda d: d.id, series
+        engine.deliveries(rrn=rrn, session_id=session_id, api_key=api_key), lambda d: d.id, series
     )
     return jsonify(
         {

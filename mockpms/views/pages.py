@@ -218,7 +218,7 @@ def _render_payment(
     mobile = is_mobile(request.headers.get("User-Agent", ""))
     box = sandbox()
     extra: dict[str, Any] = {
-        "seconds_left": max(0, int(txn.expires_at - box.clock.now())),
+        "seconds_left": max(0, int(txn.expires_at - box.clock.now(txn.api_key))),
         "poll_url": f"{PAYMENT_PAGE}?value={txn.token}&poll=1",
     }
     sandbox().lifecycle.page_opened(txn, mobile=mobile, lang=txn.lang)

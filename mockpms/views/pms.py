@@ -136,7 +136,7 @@ def authenticate(box: Sandbox, body: Body) -> Merchant:
     api_key = data.get("apiKey")
     if not isinstance(api_key, str) or not api_key:
         raise InvalidField("apiKey", "mandatory string is missing or empty")
-    merchant = box.settings.merchant(api_key)
+    merchant = box.merchants.get(api_key)
     if merchant is None:
         raise AuthError(
             f"apiKey: {api_key[:64]!r} is not a known apiKey; use the apiKey issued with your "
@@ -171,11 +171,20 @@ def _view(endpoint: str, handler: Handler) -> Callable[[], Response]:
 
     def view() -> Response:
         box = sandbox()
-        received = Received(endpoint, time.perf_counter(), box.faults.take(endpoint))
+        received = Received(endpoint, time.perf_counter(), None)
         g.pms_received = received
+        try:
+            received.data = parse_body()
+        except HttpError:
+            received.fault = box.faults.take(endpoint)  # no apiKey to read: global faults
+            if received.fault is not None:
+                _inject(received.fault)
+            raise
+        # A merchant's own faults come first; a request without a readable apiKey meets
+        # only global ones (CONTRACT 17).
+        received.fault = box.faults.take(endpoint, _text_of(received.data, "apiKey"))
         if received.fault is not None:
             _inject(received.fault)
-        received.data = parse_body()
         body = Body(received.data)
         answer = handler(Call(box, authenticate(box, body), body))
         box.fence.check()  # a reset answered meanwhile: this request's answer is void
@@ -215,7 +224,7 @@ def journal(response: Response) -> Response:
         body = f"(not read: {req.content_length} bytes is over the limit)"
     data = received.data or {}
     dropped = bool(req.environ.get(DROP_KEY))
-    now = box.clock.now()
+    now = box.clock.now(_text_of(data, "apiKey"))
     recorded = box.journal.record(
         generation=box.fence.began(),
         time=now,
