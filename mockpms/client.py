@@ -112,22 +112,38 @@ class ControlClient:
 
     Methods return the parsed JSON (lists for the list calls) and raise
     ControlCallError with the server's message when a call is refused.
+
+    With `api_key`, every call is scoped to that merchant (CONTRACT 17): reset,
+    faults, policy, clock and seed act on it alone, listings show only its
+    records, and calls that name a record pick its one.
     """
 
     # How often wait_for_webhook asks again; small, so a test waits little past the event.
     POLL_INTERVAL = 0.02
 
     def __init__(
-        self, base_url: str, admin_token: str | None = None, *, timeout: float = 10.0
+        self,
+        base_url: str,
+        admin_token: str | None = None,
+        *,
+        timeout: float = 10.0,
+        api_key: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
         headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, headers=headers)
 
     def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """One control call (path below /_mock); the parsed JSON, or ControlCallError."""
         url = "/_mock/" + path.lstrip("/")
-        response = self._http.request(method, url, json=body)
+        scoped = (
+            self.api_key is not None
+            and "apiKey=" not in path
+            and not (body is not None and "apiKey" in body)
+        )
+        params = {"apiKey": self.api_key} if scoped else None
+        response = self._http.request(method, url, json=body, params=params)
         try:
             answer: Any = response.json()
         except ValueError:
@@ -290,6 +306,20 @@ class ControlClient:
     def seed(self, seed: int | None) -> dict[str, Any]:
         """Deterministic generated ids from now on (None: random again)."""
         return self._object("POST", "seed", {"seed": seed})
+
+    # ------------------------------------------------------------ tenants
+
+    def add_merchant(self, **fields: str) -> dict[str, Any]:
+        """A runtime merchant (apiKey, secret, merchantName, storeCode, tillId, salesMan;
+        a missing apiKey or secret is generated): its credentials."""
+        return self._object("POST", "merchants", fields)
+
+    def remove_merchant(self, api_key: str) -> dict[str, Any]:
+        """Remove a runtime merchant and all its data."""
+        return self._object("DELETE", f"merchants/{_segment(api_key)}")
+
+    def merchants(self) -> list[dict[str, Any]]:
+        return _items(self.request("GET", "merchants"), "merchants")
 
     def _all(
         self,

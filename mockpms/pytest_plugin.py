@@ -15,6 +15,13 @@ Fixtures (docs/pytest.md has the tutorial):
 - `mockpms_webhook_receiver` (function): an HTTP receiver on 127.0.0.1 that records
   each webhook and acknowledges it as PMS expects.
 
+Against a remote mockpms (`--mockpms-url URL` or `MOCKPMS_URL`, one shared
+container for a whole pipeline): no server starts here; each test gets a fresh
+runtime merchant of that mockpms (`mockpms.client` signs as it, `mockpms.control`
+is scoped to it), removed after the test whether it passed or not, so parallel
+jobs never see each other's state. The admin token comes from
+`--mockpms-admin-token` or `MOCKPMS_ADMIN_TOKEN`.
+
 Nothing starts until a test asks for a fixture: a suite that does not use
 them pays only for importing the package. The handle and the receiver live in
 mockpms.testing, for use outside pytest too.
@@ -22,18 +29,23 @@ mockpms.testing, for use outside pytest too.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
-from flask import Flask
 
-from mockpms.app import create_app
-from mockpms.config import Settings
+from mockpms.client import ControlCallError, ControlClient
+from mockpms.config import Merchant, Settings
 from mockpms.endpoints import FIELD_NAME_PROFILES
 from mockpms.report import Collector
-from mockpms.server import ServerThread
-from mockpms.testing import MockPMS, WebhookReceiver
+from mockpms.testing import InProcessOnly, MockPMS, RemoteMockPMS, WebhookReceiver
+
+if TYPE_CHECKING:  # imported when a fixture starts a server: a run that uses none
+    from flask import Flask  # pays for none of it
+
+    from mockpms.server import ServerThread
 
 
 @pytest.fixture(scope="session")
@@ -51,12 +63,19 @@ def mockpms_settings(request: pytest.FixtureRequest) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def mockpms_server(mockpms_settings: Settings) -> Iterator[ServerThread]:
+def mockpms_server(
+    mockpms_settings: Settings, request: pytest.FixtureRequest
+) -> Iterator[ServerThread]:
     """A live mockpms on a free port of 127.0.0.1, on a thread of this process.
 
     Session-scoped: started once, on first use, and stopped at the end. Under
     pytest-xdist every worker is its own process and so gets its own server.
     """
+    if remote_url(request.config) is not None:
+        raise InProcessOnly("the mockpms_server fixture")
+    from mockpms.app import create_app
+    from mockpms.server import ServerThread
+
     app = create_app(mockpms_settings)
     server = ServerThread(app, host="127.0.0.1", port=0).start()
     if not server.ready.is_set():
@@ -79,23 +98,79 @@ def _mockpms_handle(mockpms_server: ServerThread, mockpms_settings: Settings) ->
 
 
 @pytest.fixture
-def mockpms(_mockpms_handle: MockPMS, request: pytest.FixtureRequest) -> Iterator[MockPMS]:
-    """The session's live sandbox, reset to its start state for this test.
+def mockpms(request: pytest.FixtureRequest) -> Iterator[MockPMS]:
+    """The session's live sandbox, reset to its start state for this test; against a
+    remote mockpms, a runtime merchant of its own (see the module's docstring).
 
     What the integration did wrong during the test (GET /_mock/report) is kept for
     the session's terminal summary before the next reset clears it.
     """
-    _mockpms_handle.reset()
-    yield _mockpms_handle
-    report = _mockpms_handle.sandbox.report
+    remote = remote_url(request.config)
+    if remote is not None:
+        yield from _remote_handle(request, remote)
+        return
+    handle: MockPMS = request.getfixturevalue("_mockpms_handle")
+    handle.reset()
+    yield handle
+    report = handle.sandbox.report
     if not report.empty:  # the usual case costs one attribute check
         request.config.stash.setdefault(_COLLECTED, Collector()).add(report.to_json())
+
+
+def remote_url(config: pytest.Config) -> str | None:
+    """The remote mockpms of this run (--mockpms-url, else MOCKPMS_URL), or None."""
+    found = config.getoption("mockpms_url") or os.environ.get("MOCKPMS_URL") or None
+    return str(found).rstrip("/") if found else None
+
+
+def _remote_handle(request: pytest.FixtureRequest, url: str) -> Iterator[MockPMS]:
+    """A runtime merchant of the remote mockpms for one test, removed after it."""
+    token = request.config.getoption("mockpms_admin_token") or os.environ.get("MOCKPMS_ADMIN_TOKEN")
+    admin = ControlClient(url, token)
+    try:
+        fields = admin.add_merchant(merchantName=f"pytest {request.node.name}"[:128])
+    except (ControlCallError, httpx.HTTPError) as error:
+        admin.close()
+        pytest.fail(f"mockpms: cannot add a merchant at {url} (--mockpms-url): {error}")
+    merchant = Merchant(
+        api_key=fields["apiKey"],
+        secret=fields["secret"],
+        merchant_name=fields["merchantName"],
+        store_code=fields["storeCode"],
+        till_id=fields["tillId"],
+        sales_man=fields["salesMan"],
+    )
+    handle = RemoteMockPMS(url, merchant, token)
+    try:
+        yield handle
+        report = handle.control.report()
+        if report.get("merchants"):
+            request.config.stash.setdefault(_COLLECTED, Collector()).add(report)
+    finally:
+        try:
+            admin.remove_merchant(merchant.api_key)
+        finally:
+            handle.close()
+            admin.close()
 
 
 _COLLECTED = pytest.StashKey[Collector]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--mockpms-url",
+        default=None,
+        metavar="URL",
+        help="mockpms: use the mockpms running at URL (one runtime merchant per test) "
+        "instead of starting one in-process (env MOCKPMS_URL)",
+    )
+    parser.addoption(
+        "--mockpms-admin-token",
+        default=None,
+        metavar="TOKEN",
+        help="mockpms: the admin token of the remote mockpms (env MOCKPMS_ADMIN_TOKEN)",
+    )
     parser.addoption(
         "--mockpms-no-report",
         action="store_true",
@@ -123,8 +198,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 @pytest.fixture
-def mockpms_app(mockpms_settings: Settings) -> Iterator[Flask]:
+def mockpms_app(mockpms_settings: Settings, request: pytest.FixtureRequest) -> Iterator[Flask]:
     """A fresh mockpms Flask app for this test, with no server: use `.test_client()`."""
+    if remote_url(request.config) is not None:
+        raise InProcessOnly("the mockpms_app fixture (a Flask app)")
+    from mockpms.app import create_app
+
     app = create_app(mockpms_settings)
     try:
         yield app

@@ -71,6 +71,10 @@ class MockPMS:
     def reset(self) -> None:
         self.sandbox.reset()
 
+    def run_due(self, timeout: float = 60.0) -> tuple[int, int]:
+        """Run the work due on the mock clock now and wait for it (after freezegun's tick)."""
+        return self.sandbox.run_due(timeout)
+
     def close(self) -> None:
         for client in self._clients.values():
             client.close()
@@ -78,6 +82,62 @@ class MockPMS:
 
     def __repr__(self) -> str:
         return f"<MockPMS {self.url} apiKey={self.api_key}>"
+
+
+class RemoteMockPMS(MockPMS):
+    """A sandbox running elsewhere (`--mockpms-url`), seen through a merchant of its own.
+
+    The same attributes as MockPMS: `client` signs as the test's runtime merchant,
+    and `control` is scoped to it (reset, faults, policy and clock touch nobody
+    else). What needs the in-process server (`sandbox`, `server`, `run_due`)
+    raises InProcessOnly.
+    """
+
+    def __init__(self, url: str, merchant: Merchant, admin_token: str | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.pms_url = self.url + DEFAULT_PREFIX
+        self.merchant = merchant
+        self.api_key, self.secret = merchant.api_key, merchant.secret
+        self.client = PMSClient(self.pms_url, self.api_key, self.secret)
+        self.control = ControlClient(self.url, admin_token, api_key=self.api_key)
+        self._clients = {self.api_key: self.client}
+
+    @property
+    def server(self) -> ServerThread:  # type: ignore[override]
+        raise InProcessOnly("mockpms.server")
+
+    @property
+    def settings(self) -> Settings:  # type: ignore[override]
+        raise InProcessOnly("mockpms.settings")
+
+    @property
+    def sandbox(self) -> Sandbox:
+        raise InProcessOnly("mockpms.sandbox")
+
+    def run_due(self, timeout: float = 60.0) -> tuple[int, int]:
+        raise InProcessOnly("mockpms.run_due()", "mockpms.control.advance_clock(0)")
+
+    def client_for(self, api_key: str) -> PMSClient:
+        if api_key != self.api_key:
+            raise KeyError(
+                f"against a remote mockpms each test has one merchant ({self.api_key}); "
+                f"add more with mockpms.control.add_merchant()"
+            )
+        return self.client
+
+    def reset(self) -> None:
+        """This test's merchant back to its start (nobody else is touched)."""
+        self.control.reset()
+
+
+class InProcessOnly(RuntimeError):
+    """A helper that needs the sandbox in this process, used against a remote mockpms."""
+
+    def __init__(self, what: str, instead: str = "mockpms.control (the control API)") -> None:
+        super().__init__(
+            f"{what} needs the in-process server; this run uses a remote mockpms "
+            f"(--mockpms-url / MOCKPMS_URL): use {instead}, or run without --mockpms-url"
+        )
 
 
 # ------------------------------------------------------------------ receiver
