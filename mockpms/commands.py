@@ -88,10 +88,22 @@ def add_commands(commands: Any) -> None:
         session = command(name, summary, f"mockpms {name} S1 --wallet ALIPAY")
         session.add_argument("session_id")
         session.add_argument("--wallet", help="an H5 wallet: WXPAY, ALIPAY ...")
-    advance = command("advance", "move the mock clock; due work runs", "mockpms advance 5m")
+    advance = command(
+        "advance",
+        "move the mock clock (one merchant's with --api-key); due work runs",
+        "mockpms advance 5m",
+    )
     advance.add_argument("duration", type=duration, help="300, 90s, 5m, 1h30m")
-    command("reset", "back to the start state", "mockpms reset")
-    fault = command("fault", "arm or clear faults", "mockpms fault add --error-code 3")
+    command(
+        "reset",
+        "back to the start state (one merchant's part with --api-key)",
+        "mockpms reset --api-key tenant-1f2e",
+    )
+    fault = command(
+        "fault",
+        "arm or clear faults (one merchant's with --api-key)",
+        "mockpms fault add --error-code 3",
+    )
     fault.add_argument("action", choices=("add", "clear"))
     fault.add_argument("--endpoint", choices=PMS_ENDPOINTS)
     fault.add_argument("--error-code", choices=("3", "601", "40002"))
@@ -134,7 +146,10 @@ def run(args: argparse.Namespace) -> int:
 
     url = getattr(args, "url", None) or os.environ.get("MOCKPMS_URL") or DEFAULT_URL
     token = getattr(args, "admin_token", None) or os.environ.get("MOCKPMS_ADMIN_TOKEN")
-    control = ControlClient(url, token)
+    # --api-key on the command line (not the environment, which may configure a server)
+    # scopes the state-changing commands to that merchant (CONTRACT 17).
+    scope = api_key(args) if args.command in SCOPED else None
+    control = ControlClient(url, token, api_key=scope)
     try:
         return HANDLERS[args.command](args, control)
     except ControlCallError as error:
@@ -269,7 +284,8 @@ def pay_session(args: argparse.Namespace, control: ControlClient) -> int:
 
 def advance(args: argparse.Namespace, control: ControlClient) -> int:
     answer = control.advance_clock(args.duration)
-    line = f"mock time {answer['time']}; {answer['ran']} due job(s) ran"
+    whose = f" of {answer['apiKey']}" if answer.get("apiKey") else ""
+    line = f"mock time{whose} {answer['time']}; {answer['ran']} due job(s) ran"
     if answer.get("stillRunning"):
         line += f", {answer['stillRunning']} still running"
     return show(args, answer, lambda: iter([line]))
@@ -277,7 +293,11 @@ def advance(args: argparse.Namespace, control: ControlClient) -> int:
 
 def reset(args: argparse.Namespace, control: ControlClient) -> int:
     answer = control.reset()
-    return show(args, answer, lambda: iter(["reset: back to the start state"]))
+    if answer.get("apiKey"):
+        line = f"reset: merchant {answer['apiKey']} back to its start (others untouched)"
+    else:
+        line = "reset: back to the start state"
+    return show(args, answer, lambda: iter([line]))
 
 
 def fault(args: argparse.Namespace, control: ControlClient) -> int:
@@ -410,6 +430,9 @@ def signature(args: argparse.Namespace, control: ControlClient) -> int:
     data = {"timestamp": timestamp, "sign": value}
     return show(args, data, lambda: iter([value]))
 
+
+# Commands that change the sandbox's state: --api-key scopes them to one merchant.
+SCOPED = frozenset({"advance", "reset", "fault"})
 
 HANDLERS: dict[str, Callable[[argparse.Namespace, ControlClient], int]] = {
     "status": status,

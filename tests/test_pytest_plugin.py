@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+
+from mockpms.client import ControlClient
+from tests.test_cli import free_port, start, wait_healthy
 
 pytest_plugins = ["pytester"]
 
@@ -303,3 +308,74 @@ def test_reads_the_example_spelling(mockpms):
     failed = run(pytester, "--mockpms-field-names", "table")
     failed.assert_outcomes(failed=1)
     failed.stdout.fnmatch_lines(["*KeyError: 'amount'*"])
+
+
+ISOLATED = (
+    SALE
+    + """
+import os
+import pytest
+
+@pytest.mark.parametrize("n", range(12))
+def test_isolated(mockpms, mockpms_webhook_receiver, n):
+    assert mockpms.control.transactions() == []
+    rrn = f"R{n}"
+    assert sale(mockpms.client, rrn, webhookUrl=mockpms_webhook_receiver.url)["errorCode"] == "0"
+    mockpms.control.add_fault(endpoint="online/gateway", errorCode="3")
+    assert mockpms.client.gateway()["errorCode"] == "3"
+    assert mockpms.client.gateway()["errorCode"] == "0"
+    mockpms.control.settle(rrn, "success")
+    assert mockpms_webhook_receiver.wait()[0].json["rrn"] == rrn
+    assert sale(mockpms.client, "P" + rrn)["errorCode"] == "0"
+    mockpms.control.advance_clock(301)
+    assert mockpms.client.query(type="WXPAY", rrn="P" + rrn, storeCode="S1")["gwRefStatus"] == "03"
+    assert [t["rrn"] for t in mockpms.control.transactions()] == [rrn, "P" + rrn]
+    mockpms.reset()
+    assert mockpms.control.transactions() == []
+    assert mockpms.control.clock()["offset"] + mockpms.control.clock().get("ownOffset", 0) == 0
+
+def test_in_process_helpers_say_what_they_need(mockpms, request):
+    if request.config.getoption("mockpms_url") or os.environ.get("MOCKPMS_URL"):
+        with pytest.raises(RuntimeError, match="needs the in-process server"):
+            mockpms.sandbox
+        with pytest.raises(RuntimeError, match="advance_clock"):
+            mockpms.run_due()
+    else:
+        assert mockpms.run_due() == (0, 0)
+"""
+)
+
+
+@pytest.fixture
+def served_mockpms() -> Iterator[str]:
+    """One `mockpms serve` for a whole run, as a CI pipeline's shared container is."""
+    port = free_port()
+    process = start("--port", str(port), "--quiet")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url)
+        yield url
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def test_one_user_test_file_passes_in_process_and_against_a_remote_mockpms(
+    pytester: pytest.Pytester, served_mockpms: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(ISOLATED)
+    run(pytester).assert_outcomes(passed=13)
+    run(pytester, f"--mockpms-url={served_mockpms}").assert_outcomes(passed=13)
+    run(pytester, "-n", "4", f"--mockpms-url={served_mockpms}").assert_outcomes(passed=13)
+    monkeypatch.setenv("MOCKPMS_URL", served_mockpms)
+    run(pytester, "-n", "4").assert_outcomes(passed=13)
+    # Every test's merchant was removed after it: only the configured one is left.
+    merchants = ControlClient(served_mockpms).merchants()
+    assert [m["apiKey"] for m in merchants] == ["mockpms-sandbox"]
+
+
+def test_remote_mode_reports_an_unreachable_mockpms(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x(mockpms):\n    pass\n")
+    result = run(pytester, f"--mockpms-url=http://127.0.0.1:{free_port()}")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*mockpms: cannot add a merchant at http://127.0.0.1:*"])

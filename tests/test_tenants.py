@@ -14,6 +14,7 @@ import pytest
 from mockpms.client import ControlCallError, ControlClient, PMSClient
 from mockpms.signing import sign
 from tests.conftest import Live, Receiver, Reply, sale_fields, session_fields
+from tests.test_cli_commands import ok
 
 
 class Tenant:
@@ -360,3 +361,27 @@ def test_twenty_threads_each_in_its_own_merchant_never_interfere(
         assert result["query"]["gwRefStatus"] == "05"
     assert live.control("GET", "/clock").json()["offset"] == 0
     assert live.control("GET", "/faults").json() == {"faults": []}
+
+
+# ------------------------------------------------------------ the CLI
+
+
+def test_the_cli_scopes_reset_fault_and_advance_with_api_key(
+    live: Live, tenants: Callable[..., Tenant]
+) -> None:
+    one, two = tenants(), tenants()
+    kept = {t.api_key: t.sale() for t in (one, two)}
+    scoped = ("--api-key", one.api_key)
+    assert f"mock time of {one.api_key}" in ok(live, "advance", "301", *scoped)
+    assert one.query(kept[one.api_key])["gwRefStatus"] == "03"
+    assert two.query(kept[two.api_key])["gwRefStatus"] == "05"
+    ok(live, "fault", "add", "--error-code", "3", "--endpoint", "online/gateway", *scoped)
+    assert two.pms.gateway()["errorCode"] == "0"
+    assert one.pms.gateway()["errorCode"] == "3"
+    out = ok(live, "reset", *scoped)
+    assert f"merchant {one.api_key} back to its start (others untouched)" in out
+    assert one.control.transactions() == []
+    assert [t["rrn"] for t in two.control.transactions()] == [kept[two.api_key]["rrn"]]
+    # The environment's MOCKPMS_API_KEY (a server setting) never scopes a reset.
+    assert "back to the start state" in ok(live, "reset", MOCKPMS_API_KEY=two.api_key)
+    assert [m["apiKey"] for m in ControlClient(live.url).merchants()] == ["shop-a", "shop-b"]
