@@ -377,3 +377,37 @@ def test_mockpms_status_names_the_database(served: Any, tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=20, check=True,
     ).stdout  # fmt: skip
     assert f"storage sqlite ({tmp_path / 'data' / 'mockpms.db'})" in out
+
+
+def test_tenants_survive_a_restart_with_their_scoped_state(served: Any) -> None:
+    box = served()
+    tenant = box.control.add_merchant(merchantName="CI job")
+    scoped = ControlClient(box.url, api_key=tenant["apiKey"])
+    scoped.advance_clock(120)
+    scoped.add_fault(endpoint="online/gateway", errorCode="601")
+    scoped.set_policy("success", 200)
+    scoped.seed(9)
+    client = PMSClient(f"{box.url}/tt-pms-ws/rest", tenant["apiKey"], tenant["secret"])
+    fields = sale_fields()
+    assert client.sales(**fields)["errorCode"] == "0"
+    before = {
+        "clock": scoped.clock()["ownOffset"],
+        "faults": scoped.faults(),
+        "policy": scoped.request("GET", "policy"),
+        "seed": scoped.request("GET", "seed"),
+        "transactions": scoped.transactions(),
+    }
+    box.restart(signal.SIGKILL)
+    scoped = ControlClient(box.url, api_key=tenant["apiKey"])
+    client = PMSClient(f"{box.url}/tt-pms-ws/rest", tenant["apiKey"], tenant["secret"])
+    assert {
+        "clock": scoped.clock()["ownOffset"],
+        "faults": scoped.faults(),
+        "policy": scoped.request("GET", "policy"),
+        "seed": scoped.request("GET", "seed"),
+        "transactions": scoped.transactions(),
+    } == before
+    assert client.gateway()["errorCode"] == "601"  # its fault, still armed
+    assert box.control.clock()["offset"] == 0
+    scoped.advance_clock(200)  # its auto-settlement was rescheduled on its own clock
+    assert scoped.transaction(fields["rrn"])["gwRefStatus"] == "01"

@@ -53,13 +53,14 @@ def _when(epoch: float | None) -> str:
     return "" if epoch is None else pms_datetime(epoch)[:19].replace("T", " ")
 
 
-def _page(template: str, **context: Any) -> Response:
+def _page(template: str, *, scope: str | None = None, **context: Any) -> Response:
     box = sandbox()
     html = render_template(
         template,
         csrf=csrf_token(),
-        now=_when(box.clock.now()),
-        offset=box.clock.offset,
+        now=_when(box.clock.now(scope)),
+        offset=box.clock.offset + box.clock.own_offset(scope),
+        scope=scope,
         notice=request.args.get("notice", "")[:300],
         when=_when,
         amount=format_amount,
@@ -112,11 +113,14 @@ def index() -> Response:
         )
         transactions, older = page.records, page.next_cursor
     sessions = box.sessions.page(filters["apiKey"], None, after=None, limit=PAGE, newest_first=True)
-    attempts = box.webhooks.attempts()[-PAGE:][::-1]
+    attempts = box.webhooks.attempts(api_key=filters["apiKey"])[-PAGE:][::-1]
     requests = box.journal.entries(api_key=filters["apiKey"])[-PAGE:][::-1]
-    policy = box.policy.policy
+    # Filtered on a merchant the sandbox knows: the controls act on it alone (CONTRACT 17).
+    scope = filters["apiKey"] if filters["apiKey"] in box.merchants else None
+    policy = box.policy.policy_for(scope)
     return _page(
         "dashboard/index.html",
+        scope=scope,
         filters=filters,
         filters_args={k: v for k, v in filters.items() if v},
         statuses=STATUSES,
@@ -125,9 +129,9 @@ def index() -> Response:
         sessions=[session_row(s) for s in sessions.records],
         attempts=[a.to_json() for a in attempts],
         requests=[r.to_json() for r in requests],
-        faults=[f.to_json() for f in box.faults.active()],
+        faults=[f.to_json() for f in box.faults.active(scope)],
         policy=policy.to_json() if policy else None,
-        seed=box.ids.seed,
+        seed=box.ids.seed_of(scope),
         wallets=box.gateways.h5_types,
     )
 
@@ -293,11 +297,13 @@ def _checked_form() -> dict[str, str]:
     return dict(request.form.items())
 
 
-def _back(notice: str) -> Response:
-    """The script gets JSON (the live update shows the change); a plain form post goes back."""
+def _back(notice: str, scope: str | None = None) -> Response:
+    """The script gets JSON (the live update shows the change); a plain form post goes back
+    (to the page filtered on the merchant a scoped control acted on)."""
     if request.headers.get("X-Mockpms-Live"):
         return jsonify({"notice": notice})
-    return redirect(url_for("dashboard.index", notice=notice), 303)  # type: ignore[return-value]
+    back = url_for("dashboard.index", notice=notice, apiKey=scope)
+    return redirect(back, 303)  # type: ignore[return-value]
 
 
 @bp.post("/dashboard/settle")
@@ -366,20 +372,34 @@ def advance() -> Response:
         typed = float(form.get("seconds", ""))
     except ValueError:
         raise ControlError("seconds: must be a number of seconds") from None
-    seconds = advance_seconds(typed, box.clock.now())
-    box.advance(seconds, advance_wait(box))  # as POST /_mock/clock/advance: due work runs first
-    return _back(f"clock advanced {seconds:g} s")
+    scope = _scope(form)
+    seconds = advance_seconds(typed, box.clock.now(scope))
+    # As POST /_mock/clock/advance: due work runs first.
+    box.advance(seconds, advance_wait(box), scope)
+    return _back(f"{_whose(scope)}clock advanced {seconds:g} s", scope)
 
 
 @bp.post("/dashboard/reset")
 def reset() -> Response:
-    _checked_form()
-    sandbox().reset()
-    return _back("the sandbox was reset")
+    scope = _scope(_checked_form())
+    sandbox().reset(scope)
+    return _back(f"merchant {scope} was reset" if scope else "the sandbox was reset", scope)
 
 
 @bp.post("/dashboard/clear_faults")
 def clear_faults() -> Response:
-    _checked_form()
-    cleared = sandbox().faults.clear()
-    return _back(f"{cleared} fault(s) cleared")
+    scope = _scope(_checked_form())
+    cleared = sandbox().faults.clear(scope)
+    return _back(f"{_whose(scope)}{cleared} fault(s) cleared", scope)
+
+
+def _scope(form: dict[str, str]) -> str | None:
+    """The merchant a dashboard control acts on (the page's apiKey filter), or None."""
+    api_key = form.get("apiKey") or None
+    if api_key is not None and api_key not in sandbox().merchants:
+        raise ControlError(f"apiKey: no merchant {api_key[:64]!r} in this sandbox", status=404)
+    return api_key
+
+
+def _whose(scope: str | None) -> str:
+    return f"{scope}: " if scope else ""

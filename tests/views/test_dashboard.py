@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from mockpms.client import PMSClient
 from mockpms.testing import Reply, make_sale_request
 from tests.conftest import SHOP_A, Live, Receiver, sale_fields, session_fields
 
@@ -288,3 +289,24 @@ def test_bad_form_input_is_a_4xx_naming_the_field(
     response = live.http.post(path, data={**form, "csrf": csrf(live)})
     assert 400 <= response.status_code < 500
     assert response.json()["error"].startswith(f"{field}:")
+
+
+def test_filtered_on_a_merchant_the_controls_act_on_it_alone(live: Live, chromium: Any) -> None:
+    tenant = live.control("POST", "/merchants", json={"merchantName": "CI job"}).json()
+    tenant_client = PMSClient(live.rest, tenant["apiKey"], tenant["secret"])
+    mine, other = sale_fields(webhookUrl=""), sale_fields(webhookUrl="")
+    assert tenant_client.sales(**mine)["errorCode"] == "0"
+    assert live.client.sales(**other)["errorCode"] == "0"
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live.url}/_mock/?apiKey={tenant['apiKey']}")
+    assert other["rrn"] not in page.locator("#transactions").inner_text()
+    page.fill("input[name=seconds]", "301")
+    page.click("#advance")
+    page.wait_for_url(re.compile(r"/_mock/\?notice=.*apiKey="))  # back on the filtered page
+    assert f"{tenant['apiKey']}: clock advanced 301 s" in page.content()
+    assert "timeout" in page.locator("#transactions").inner_text()
+    context.close()
+    theirs = live.control("GET", f"/transactions/{other['rrn']}?apiKey=shop-a").json()
+    assert theirs["status"] == "pending"
+    assert live.control("GET", "/clock").json()["offset"] == 0
