@@ -12,7 +12,12 @@ from typing import Any
 import pytest
 
 from mockpms.client import ControlCallError, ControlClient, PMSClient
+from mockpms.config import Settings
+from mockpms.errors import AuthError
+from mockpms.pms_requests import SessionRequest
+from mockpms.sandbox import Sandbox
 from mockpms.signing import sign
+from mockpms.testing import make_sale_request
 from tests.conftest import Live, Receiver, Reply, sale_fields, session_fields
 from tests.test_cli_commands import ok
 
@@ -385,3 +390,19 @@ def test_the_cli_scopes_reset_fault_and_advance_with_api_key(
     # The environment's MOCKPMS_API_KEY (a server setting) never scopes a reset.
     assert "back to the start state" in ok(live, "reset", MOCKPMS_API_KEY=two.api_key)
     assert [m["apiKey"] for m in ControlClient(live.url).merchants()] == ["shop-a", "shop-b"]
+
+
+def test_a_request_of_a_merchant_removed_meanwhile_creates_nothing() -> None:
+    """The lifecycle checks, under the store lock, that the merchant still exists: a sale
+    whose request began before DELETE /_mock/merchants answered is refused (40002)."""
+    box = Sandbox(Settings())
+    try:
+        merchant = box.add_merchant({"apiKey": "job-9"})
+        box.remove_merchant("job-9")
+        with pytest.raises(AuthError, match="was removed from this sandbox"):
+            box.lifecycle.create_sale(merchant, make_sale_request())
+        with pytest.raises(AuthError):
+            box.sessions.create(merchant, SessionRequest("S1", 10, ""))
+        assert box.store.counts() == {"transactions": 0, "sessions": 0}
+    finally:
+        box.close()
