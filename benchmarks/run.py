@@ -287,7 +287,41 @@ def main() -> None:
         f"(target >= {TARGETS['query']}: {verdict[query_ratio >= TARGETS['query']]}).",
     ]
     print("\n".join(lines), flush=True)
+    print_slow_clients(args)
     print_storage(args)
+
+
+def print_slow_clients(args: argparse.Namespace) -> None:
+    """The audit's D1 scenario: benchmarks/slow_clients.py (which runs on its own too)."""
+    idle, slow, seconds = (200, 100, 5.0) if args.quick else (1000, 300, 30.0)
+    print(f"\nslow clients: {idle} idle + {slow} slowloris for {seconds:g} s ...", flush=True)
+    out = subprocess.run(
+        [PY, str(HERE / "slow_clients.py"), "--idle", str(idle), "--slowloris", str(slow),
+         "--seconds", str(seconds)],
+        capture_output=True, text=True, check=True, timeout=seconds + 120,
+    ).stdout  # fmt: skip
+    found = json.loads(out)
+    met = found["fresh_failures"] == 0 and (found["p99_ms"] or 1e9) < 50
+    print(
+        "\n".join(
+            [
+                "",
+                f"### Slow clients: {idle:,} idle keep-alive + {slow} slowloris connections "
+                f"held {seconds:g} s",
+                "",
+                "| measure | value | target |",
+                "| --- | ---: | --- |",
+                f"| held connections opened / still open at the end | {found['held_opened']:,} / "
+                f"{found['held_open_at_end']:,} | |",
+                f"| a fresh client's signed online/query (new connection each, every 20 ms) | "
+                f"{found['fresh_requests']:,} answered, {found['fresh_failures']} failed | "
+                f"no failure |",
+                f"| its p50 / p99 / max ms | {found['p50_ms']:.1f} / {found['p99_ms']:.1f} / "
+                f"{found['max_ms']:.1f} | p99 < 50: {'met' if met else 'MISSED'} |",
+            ]
+        ),
+        flush=True,
+    )
 
 
 def print_storage(args: argparse.Namespace) -> None:

@@ -100,6 +100,12 @@ def make_server(app: Flask, host: str, port: int, threads: int) -> Any:
         port=port,
         threads=threads,
         asyncore_loop_timeout=LOOP_TIMEOUT,
+        # Slow and idle clients never lock anyone out (the audit's D1): waitress holds
+        # every connection in its socket loop, none in a worker thread, so the only
+        # limit is how many it accepts. poll(), not select(): select stops at 1,024
+        # descriptors. Idle connections still close after channel_timeout.
+        asyncore_use_poll=True,
+        connection_limit=connection_limit(),
         channel_timeout=30,
         clear_untrusted_proxy_headers=True,
         ident="mockpms",
@@ -113,6 +119,33 @@ def make_server(app: Flask, host: str, port: int, threads: int) -> Any:
     server.channel_class = JsonErrorChannel
     server.mockpms_sandbox = app.extensions["mockpms"]  # for the refusals' journal entries
     return server
+
+
+MAX_CONNECTIONS = 10_000
+RESERVED_FILES = 256  # descriptors kept for the database, webhooks and the process itself
+
+
+def connection_limit() -> int:
+    """How many connections to hold: MAX_CONNECTIONS, within the open-files limit.
+
+    The soft limit is raised to the hard one first where the system allows it (a
+    container's default soft limit is often 1,024), so held connections can never
+    exhaust the descriptors the sandbox needs for itself.
+    """
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY or hard > soft:
+            wanted = MAX_CONNECTIONS + RESERVED_FILES
+            target = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
+            if target > soft:
+                with contextlib.suppress(ValueError, OSError):
+                    resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+                soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except ImportError:  # pragma: no cover - not on Linux or macOS
+        return 1000
+    return max(100, min(MAX_CONNECTIONS, soft - RESERVED_FILES))
 
 
 def bound_url(host: str, port: int) -> str:
