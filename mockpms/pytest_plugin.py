@@ -22,8 +22,10 @@ is scoped to it), removed after the test whether it passed or not, so parallel
 jobs never see each other's state. The admin token comes from
 `--mockpms-admin-token` or `MOCKPMS_ADMIN_TOKEN`.
 
-Nothing starts until a test asks for a fixture: a suite that does not use
-them pays only for importing the package. The handle and the receiver live in
+Nothing starts until a test asks for a fixture, and nothing heavy is imported
+before: every pytest process on a machine with mockpms installed loads this
+module, so it imports pytest and the standard library only (Flask, httpx and the
+sandbox come with the first fixture). The handle and the receiver live in
 mockpms.testing, for use outside pytest too.
 """
 
@@ -33,19 +35,19 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 
-from mockpms.client import ControlCallError, ControlClient
-from mockpms.config import Merchant, Settings
-from mockpms.endpoints import FIELD_NAME_PROFILES
-from mockpms.report import Collector
-from mockpms.testing import InProcessOnly, MockPMS, RemoteMockPMS, WebhookReceiver
-
-if TYPE_CHECKING:  # imported when a fixture starts a server: a run that uses none
+if TYPE_CHECKING:  # imported by the fixtures that use them: a run that uses none
     from flask import Flask  # pays for none of it
 
+    from mockpms.config import Settings
+    from mockpms.report import Collector
     from mockpms.server import ServerThread
+    from mockpms.testing import MockPMS, WebhookReceiver
+
+# mockpms.endpoints.FIELD_NAME_PROFILES, spelled out so that adding the option costs no
+# import (tests/test_pytest_plugin.py keeps the two equal).
+FIELD_NAME_CHOICES = ("both", "example", "table")
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +61,8 @@ def mockpms_settings(request: pytest.FixtureRequest) -> Settings:
         def mockpms_settings():
             return Settings(merchants=(Merchant("shop-a", "secret-a"),), webhook_interval=60)
     """
+    from mockpms.config import Settings
+
     return Settings(field_names=request.config.getoption("mockpms_field_names"))
 
 
@@ -71,10 +75,12 @@ def mockpms_server(
     Session-scoped: started once, on first use, and stopped at the end. Under
     pytest-xdist every worker is its own process and so gets its own server.
     """
-    if remote_url(request.config) is not None:
-        raise InProcessOnly("the mockpms_server fixture")
     from mockpms.app import create_app
     from mockpms.server import ServerThread
+    from mockpms.testing import InProcessOnly
+
+    if remote_url(request.config) is not None:
+        raise InProcessOnly("the mockpms_server fixture")
 
     app = create_app(mockpms_settings)
     server = ServerThread(app, host="127.0.0.1", port=0).start()
@@ -90,6 +96,8 @@ def mockpms_server(
 @pytest.fixture(scope="session")
 def _mockpms_handle(mockpms_server: ServerThread, mockpms_settings: Settings) -> Iterator[MockPMS]:
     """One handle per session: its HTTP clients (and their connection pools) are reused."""
+    from mockpms.testing import MockPMS
+
     handle = MockPMS(mockpms_server, mockpms_settings)
     try:
         yield handle
@@ -114,7 +122,14 @@ def mockpms(request: pytest.FixtureRequest) -> Iterator[MockPMS]:
     yield handle
     report = handle.sandbox.report
     if not report.empty:  # the usual case costs one attribute check
-        request.config.stash.setdefault(_COLLECTED, Collector()).add(report.to_json())
+        _collected(request.config).add(report.to_json())
+
+
+def _collected(config: pytest.Config) -> Collector:
+    """The session's findings, for the terminal summary."""
+    from mockpms.report import Collector
+
+    return config.stash.setdefault(_COLLECTED, Collector())
 
 
 def remote_url(config: pytest.Config) -> str | None:
@@ -125,6 +140,12 @@ def remote_url(config: pytest.Config) -> str | None:
 
 def _remote_handle(request: pytest.FixtureRequest, url: str) -> Iterator[MockPMS]:
     """A runtime merchant of the remote mockpms for one test, removed after it."""
+    import httpx
+
+    from mockpms.client import ControlCallError, ControlClient
+    from mockpms.config import Merchant
+    from mockpms.testing import RemoteMockPMS
+
     token = request.config.getoption("mockpms_admin_token") or os.environ.get("MOCKPMS_ADMIN_TOKEN")
     admin = ControlClient(url, token)
     try:
@@ -145,7 +166,7 @@ def _remote_handle(request: pytest.FixtureRequest, url: str) -> Iterator[MockPMS
         yield handle
         report = handle.control.report()
         if report.get("merchants"):
-            request.config.stash.setdefault(_COLLECTED, Collector()).add(report)
+            _collected(request.config).add(report)
     finally:
         try:
             admin.remove_merchant(merchant.api_key)
@@ -154,7 +175,7 @@ def _remote_handle(request: pytest.FixtureRequest, url: str) -> Iterator[MockPMS
             admin.close()
 
 
-_COLLECTED = pytest.StashKey[Collector]()
+_COLLECTED = pytest.StashKey["Collector"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -179,7 +200,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addoption(
         "--mockpms-field-names",
-        choices=FIELD_NAME_PROFILES,
+        choices=FIELD_NAME_CHOICES,
         default="both",
         help="mockpms: answer amount/amt and salesman/salesMan as the document's examples "
         "spell them, as its field tables do, or both (default)",
@@ -200,9 +221,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 @pytest.fixture
 def mockpms_app(mockpms_settings: Settings, request: pytest.FixtureRequest) -> Iterator[Flask]:
     """A fresh mockpms Flask app for this test, with no server: use `.test_client()`."""
+    from mockpms.app import create_app
+    from mockpms.testing import InProcessOnly
+
     if remote_url(request.config) is not None:
         raise InProcessOnly("the mockpms_app fixture (a Flask app)")
-    from mockpms.app import create_app
 
     app = create_app(mockpms_settings)
     try:
@@ -217,6 +240,8 @@ def mockpms_app(mockpms_settings: Settings, request: pytest.FixtureRequest) -> I
 @pytest.fixture
 def mockpms_webhook_receiver() -> Iterator[WebhookReceiver]:
     """A local webhook endpoint for this test: pass `.url` as webhookUrl, then `.wait()`."""
+    from mockpms.testing import WebhookReceiver
+
     receiver = WebhookReceiver()
     try:
         yield receiver

@@ -379,3 +379,27 @@ def test_remote_mode_reports_an_unreachable_mockpms(pytester: pytest.Pytester) -
     result = run(pytester, f"--mockpms-url=http://127.0.0.1:{free_port()}")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*mockpms: cannot add a merchant at http://127.0.0.1:*"])
+
+
+def test_the_plugin_imports_nothing_heavy_until_a_fixture_runs() -> None:
+    """Every pytest run on a machine with mockpms installed imports the plugin: it must not
+    load Flask, httpx or the sandbox (they come with the first fixture)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, pytest; import mockpms.pytest_plugin; "
+        "print(sorted(m for m in ('flask', 'httpx', 'werkzeug', 'mockpms.app', "
+        "'mockpms.sandbox', 'mockpms.client', 'mockpms.testing') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_field_names_option_offers_every_profile() -> None:
+    from mockpms.endpoints import FIELD_NAME_PROFILES
+    from mockpms.pytest_plugin import FIELD_NAME_CHOICES
+
+    assert set(FIELD_NAME_CHOICES) == set(FIELD_NAME_PROFILES)
