@@ -287,8 +287,53 @@ def main() -> None:
         f"(target >= {TARGETS['query']}: {verdict[query_ratio >= TARGETS['query']]}).",
     ]
     print("\n".join(lines), flush=True)
+    print_sections(args)
+
+
+def print_sections(args: argparse.Namespace) -> None:
+    """The sections measured by their own scripts, each also runnable alone."""
+    print_peers(args)
+    print_plugin(args)
     print_slow_clients(args)
     print_storage(args)
+
+
+def print_peers(args: argparse.Namespace) -> None:
+    """mockpms and the ceiling on each server, and WireMock: benchmarks/peers.py."""
+    from peers import lines as peer_lines
+
+    rounds = 2 if args.quick else 3
+    print("\n".join(peer_lines(rounds, 1.0 if args.quick else 2.0, 16)), flush=True)
+
+
+def print_plugin(args: argparse.Namespace) -> None:
+    """The pytest plugin's import and per-test cost beside pytest-httpserver."""
+    tests = 200 if args.quick else 400
+    out = subprocess.run(
+        [PY, str(HERE / "plugin.py"), "--tests", str(tests), "--runs", "2" if args.quick else "3"],
+        capture_output=True, text=True, check=True, timeout=900,
+    ).stdout  # fmt: skip
+    found = json.loads(out)
+    verdict = {True: "met", False: "MISSED"}
+    print(
+        "\n".join(
+            [
+                "",
+                f"### The pytest plugin ({tests} tests a run, best of the runs)",
+                "",
+                "| measure | ms | target |",
+                "| --- | ---: | --- |",
+                f"| importing the plugin in a pytest process | {found['import_ms']:.1f} | "
+                f"<= 30: {verdict[found['import_ms'] <= 30]} |",
+                f"| a test with `mockpms`: reset + signed online/sales + online/query | "
+                f"{found['mockpms_per_test_ms']:.2f} | <= 2: "
+                f"{verdict[found['mockpms_per_test_ms'] <= 2]} |",
+                f"| a test with pytest-httpserver: two canned answers registered and called | "
+                f"{found['httpserver_per_test_ms']:.2f} | peer |",
+            ]
+        ),
+        flush=True,
+    )
 
 
 def print_slow_clients(args: argparse.Namespace) -> None:
