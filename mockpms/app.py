@@ -34,7 +34,7 @@ def create_app(
     clock: Clock | None = None,
 ) -> Flask:
     settings = settings or Settings()
-    app = Flask(__name__)
+    app = SyncFlask(__name__)
     app.url_rule_class = LazyBuildRule
     app.json = provider = JsonProvider(app)
     provider.sort_keys = False  # keep the document's field order
@@ -78,6 +78,18 @@ def create_app(
     app.wsgi_app = DropMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     _register_error_handlers(app)
     return app
+
+
+class SyncFlask(Flask):
+    """Flask, told that every view and hook here is synchronous.
+
+    Flask asks `inspect` whether each view and each request hook is a coroutine on
+    every request (five calls a PMS request); mockpms has no async view, so the
+    answer is fixed.
+    """
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        return func
 
 
 class JsonProvider(DefaultJSONProvider):

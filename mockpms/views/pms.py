@@ -212,31 +212,37 @@ def journal(response: Response) -> Response:
     The body's bytes are kept (cut at the journal's limit) and shown without any
     sign when read; the parsed body gives only the fields the journal filters on.
     """
-    received: Received | None = g.get("pms_received")
-    answer: dict[str, Any] | None = g.get("pms_answer")
+    # Every proxy lookup (request, g) costs a context-variable read: one each, here.
+    state = g._get_current_object()
+    received: Received | None = getattr(state, "pms_received", None)
+    answer: dict[str, Any] | None = getattr(state, "pms_answer", None)
     if received is None or answer is None:
         return response
     box = sandbox()
-    req: Request = request
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
     try:
         body: Any = kept_body(req.get_data(cache=True))  # already read: no copy below the cut
     except HTTPException:  # over --max-body: never read it
         body = f"(not read: {req.content_length} bytes is over the limit)"
     data = received.data or {}
+    api_key, rrn = _text_of(data, "apiKey"), _text_of(data, "rrn")
+    session_id = _text_of(data, "sessionId")
     dropped = bool(req.environ.get(DROP_KEY))
-    now = box.clock.now(_text_of(data, "apiKey"))
+    status = None if dropped else state.pms_status
+    error_code = None if dropped else answer.get("errorCode")
+    now = box.clock.now(api_key)
     recorded = box.journal.record(
         generation=box.fence.began(),
         time=now,
         method=req.method,
         path=req.path,
         endpoint=received.endpoint,
-        api_key=_text_of(data, "apiKey"),
-        rrn=_text_of(data, "rrn"),
-        session_id=_text_of(data, "sessionId"),
+        api_key=api_key,
+        rrn=rrn,
+        session_id=session_id,
         body=body,
-        status=None if dropped else g.pms_status,
-        error_code=None if dropped else answer.get("errorCode"),
+        status=status,
+        error_code=error_code,
         error_message=None if dropped else answer.get("errorMessage"),
         duration_ms=(time.perf_counter() - received.started) * 1000,
         fault=received.fault.to_json() if received.fault is not None else None,
@@ -245,13 +251,13 @@ def journal(response: Response) -> Response:
         box.events.emit(
             RequestEvent(
                 endpoint=received.endpoint,
-                api_key=_text_of(data, "apiKey"),
-                error_code=None if dropped else answer.get("errorCode"),
-                reason=g.get("pms_reason"),
-                rrn=_text_of(data, "rrn"),
-                session_id=_text_of(data, "sessionId"),
+                api_key=api_key,
+                error_code=error_code,
+                reason=getattr(state, "pms_reason", None),
+                rrn=rrn,
+                session_id=session_id,
                 at=now,
-                status=None if dropped else g.pms_status,
+                status=status,
                 journal_id=recorded.id,
             )
         )
