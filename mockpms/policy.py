@@ -150,6 +150,12 @@ class AutoSettle:
         """Back to the configured policy (a global reset), or no own policy for a merchant."""
         if api_key is not None:
             self.set(None, api_key)
+            with self._lock:  # its settlements under the sandbox's policy go too
+                owned = [job for job in self._jobs if job.owner == api_key]
+                for job in owned:
+                    del self._jobs[job]
+            for job in owned:
+                job.cancel()
             return
         with self._lock:
             self._policies = {GLOBAL: self.initial} if self.initial else {}
