@@ -203,21 +203,11 @@ def memory(count: int, cap: int) -> dict[str, Any]:
     from mockpms.app import create_app
     from mockpms.config import Merchant, Settings
     from mockpms.models import TxStatus
-    from mockpms.pms_requests import SaleRequest
-    from mockpms.testing import make_sale_request
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from targets import sale_request as request
 
     merchant = Merchant("bench-shop", "bench-secret")
-
-    def request(rrn: str) -> SaleRequest:  # the document's example sale
-        return make_sale_request(
-            rrn=rrn,
-            type="VMPAY",
-            amt=90000,
-            extend_param='{"subject":"Long Desc", "seller":"Short Desc"}',
-            return_url="https://www.xxxx.com/checkout-2/order-paid/648",
-            remarks="docNum:S03757845-09",
-            cashier="WP9999",
-        )
 
     app = create_app(Settings(merchants=(merchant,), transaction_cap=max(count, cap) * 2))
     box = app.extensions["mockpms"]

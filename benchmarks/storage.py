@@ -40,25 +40,13 @@ def _sandbox(data_dir: str | None) -> Any:
     return Sandbox(settings), settings.merchants[0]
 
 
-def _request(rrn: str) -> Any:
-    from mockpms.testing import make_sale_request
-
-    return make_sale_request(
-        rrn=rrn,
-        type="VMPAY",
-        amt=90000,
-        extend_param='{"subject":"Long Desc", "seller":"Short Desc"}',
-        return_url="https://www.xxxx.com/checkout-2/order-paid/648",
-        remarks="docNum:S03757845-09",
-        cashier="WP9999",
-    )
-
-
 def _fill(box: Any, merchant: Any, count: int) -> None:
+    from targets import sale_request
+
     from mockpms.models import TxStatus
 
     for i in range(count):
-        txn = box.lifecycle.create_sale(merchant, _request(f"M{i:09d}"))
+        txn = box.lifecycle.create_sale(merchant, sale_request(f"M{i:09d}"))
         if i % 2 == 0:
             box.lifecycle.settle(txn, TxStatus.SUCCESS)
 

@@ -56,6 +56,21 @@ QUERY_ANSWER: dict[str, Any] = {
 }
 
 
+def sale_request(rrn: str) -> Any:
+    """The document's example sale as a checked SaleRequest, for in-process figures."""
+    from mockpms.testing import make_sale_request
+
+    return make_sale_request(
+        rrn=rrn,
+        type="VMPAY",
+        amt=90000,
+        extend_param='{"subject":"Long Desc", "seller":"Short Desc"}',
+        return_url="https://www.xxxx.com/checkout-2/order-paid/648",
+        remarks="docNum:S03757845-09",
+        cashier="WP9999",
+    )
+
+
 def sign(timestamp: int | str, secret: str = SECRET) -> str:
     digest = hmac.new(secret.encode(), str(timestamp).encode(), hashlib.sha1).digest()
     return base64.b64encode(digest).decode("ascii")

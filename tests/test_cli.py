@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -28,6 +30,20 @@ def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str
         text=True,
         env={**os.environ, **(env or {})},
     )
+
+
+@contextmanager
+def serving(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A `mockpms serve` process on a free port, healthy; its URL. Stopped on exit."""
+    port = free_port()
+    process = start("--port", str(port), "--quiet", *args, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url)
+        yield url
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
 
 
 def wait_healthy(url: str, timeout: float = 15) -> None:

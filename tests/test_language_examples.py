@@ -18,7 +18,7 @@ from typing import NoReturn
 
 import pytest
 
-from tests.test_cli import free_port, start, wait_healthy
+from tests.test_cli import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -43,17 +43,8 @@ def need(tool: str, required: bool = True) -> str:
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[str]:
     """`mockpms serve` as a process, with its own merchant."""
-    port = free_port()
-    process = start(
-        "--port", str(port), "--quiet", env={"MOCKPMS_API_KEY": KEY, "MOCKPMS_SECRET": SECRET}
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url)
+    with serving(env={"MOCKPMS_API_KEY": KEY, "MOCKPMS_SECRET": SECRET}) as url:
         yield url
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
 
 
 def run(command: list[str], url: str, secret: str = SECRET, cwd: Path = ROOT) -> str:

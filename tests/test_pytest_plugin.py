@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from mockpms.client import ControlClient
-from tests.test_cli import free_port, start, wait_healthy
+from tests.test_cli import free_port, serving
 
 pytest_plugins = ["pytester"]
 
@@ -349,15 +349,8 @@ def test_in_process_helpers_say_what_they_need(mockpms, request):
 @pytest.fixture
 def served_mockpms() -> Iterator[str]:
     """One `mockpms serve` for a whole run, as a CI pipeline's shared container is."""
-    port = free_port()
-    process = start("--port", str(port), "--quiet")
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url)
+    with serving() as url:
         yield url
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
 
 
 def test_one_user_test_file_passes_in_process_and_against_a_remote_mockpms(
