@@ -28,15 +28,21 @@ class Served:
     """One `mockpms serve` process on a data dir (or none), restartable on the same port."""
 
     def __init__(self, data_dir: Path | None, *flags: str) -> None:
-        self.port = free_port()
-        self.flags = [*flags, "--port", str(self.port), "--quiet"]
+        self.port = 0  # the first start takes a free port (no race with other tests)
+        self.flags = [*flags, "--quiet"]
         if data_dir is not None:
             self.flags += ["--data-dir", str(data_dir)]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = ""
         self.process: subprocess.Popen[str] | None = None
 
     def start(self) -> Served:
-        self.process = start(*self.flags)
+        """Start (again, on the port of the first start) and wait until it answers."""
+        self.process = start(*self.flags, "--port", str(self.port))
+        assert self.process.stdout is not None
+        banner = self.process.stdout.readline()  # printed once the socket is bound
+        assert "listening on http://127.0.0.1:" in banner, banner
+        self.port = int(banner.rsplit(":", 1)[1])
+        self.url = f"http://127.0.0.1:{self.port}"
         wait_healthy(self.url)
         self.control = ControlClient(self.url)
         self.pms = PMSClient(f"{self.url}/tt-pms-ws/rest", API_KEY, SECRET)

@@ -91,4 +91,6 @@ def test_make_serve_installs_only_what_serving_needs() -> None:
     assert "pip install --quiet -e '.[dev]'" in test
     dev = pyproject()["project"]
     assert isinstance(dev, dict)
-    assert "mockpms[test]" in dev["optional-dependencies"]["dev"]
+    assert "mockpms[test,bench]" in dev["optional-dependencies"]["dev"]
+    serving = dev["dependencies"]
+    assert not any(d.startswith(("granian", "pytest")) for d in serving)  # bench and test only
