@@ -310,3 +310,19 @@ def test_filtered_on_a_merchant_the_controls_act_on_it_alone(live: Live, chromiu
     theirs = live.control("GET", f"/transactions/{other['rrn']}?apiKey=shop-a").json()
     assert theirs["status"] == "pending"
     assert live.control("GET", "/clock").json()["offset"] == 0
+
+
+def test_a_merchants_reset_takes_only_its_rows_from_the_live_page(live: Live, page: Any) -> None:
+    tenant = live.control("POST", "/merchants", json={}).json()
+    tenant_client = PMSClient(live.rest, tenant["apiKey"], tenant["secret"])
+    mine, other = sale_fields(webhookUrl=""), sale_fields(webhookUrl="")
+    assert tenant_client.sales(**mine)["errorCode"] == "0"
+    assert live.client.sales(**other)["errorCode"] == "0"
+    open_dashboard(page, live)
+    assert row(page, mine["rrn"], tenant["apiKey"]).count() == 1
+    live.control("POST", "/reset", json={"apiKey": tenant["apiKey"]})
+    row(page, mine["rrn"], tenant["apiKey"]).wait_for(state="detached")
+    assert row(page, other["rrn"]).count() == 1
+    assert tenant["apiKey"] not in page.locator("#requests").inner_text()
+    assert "shop-a" in page.locator("#requests").inner_text()
+    assert not_reloaded(page)

@@ -94,10 +94,17 @@
       });
       return d;
     });
-    source.addEventListener("reset", function () {
+    source.addEventListener("reset", function (e) {
+      // A merchant's own reset (apiKey) takes only its rows; a global one takes all.
+      var scope = e.data ? JSON.parse(e.data).apiKey : null;
       ["transactions", "sessions", "webhooks", "requests"].forEach(function (id) {
         var table = document.getElementById(id);
-        if (table) table.tBodies[0].innerHTML = "";
+        if (!table) return;
+        if (!scope) { table.tBodies[0].innerHTML = ""; return; }
+        Array.prototype.slice.call(table.tBodies[0].rows).forEach(function (r) {
+          var owner = r.getAttribute("data-api-key") || r.getAttribute("data-key").split(" ")[0];
+          if (owner === scope) r.parentNode.removeChild(r);
+        });
       });
     });
   }
