@@ -97,3 +97,36 @@ def test_port_in_use_exits_non_zero_with_one_line() -> None:
         _, err = process.communicate(timeout=20)
     assert process.returncode != 0
     assert err.strip().count("\n") == 0 and f"--port {port}" in err
+
+
+def test_sigterm_stops_the_server_while_webhook_receivers_hang() -> None:
+    """Receivers that never answer hold webhook workers; SIGTERM still ends the process,
+    with status 0 (the scheduler waits a bounded time for them, then leaves them)."""
+    from mockpms.client import ControlClient
+    from mockpms.testing import sale_fields
+    from tests.conftest import SilentReceiver
+
+    hung = SilentReceiver(hold=120)
+    port = free_port()
+    process = start("--port", str(port), "--quiet", "--webhook-timeout", "60")
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url)
+        client = PMSClient(f"{url}/tt-pms-ws/rest", "mockpms-sandbox", "mockpms-sandbox-secret")
+        control = ControlClient(url)
+        for _ in range(12):
+            fields = sale_fields(webhookUrl=hung.url)
+            assert client.sales(**fields)["errorCode"] == "0"
+            control.settle(fields["rrn"], "success")
+        deadline = time.monotonic() + 10
+        while hung.accepted < 6 and time.monotonic() < deadline:  # the workers are stuck
+            time.sleep(0.05)
+        assert hung.accepted >= 6
+        process.terminate()
+        _, err = process.communicate(timeout=20)  # a hang guard, not a figure
+        assert process.returncode == 0, err
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=10)
+        hung.stop()
