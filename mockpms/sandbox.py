@@ -119,10 +119,7 @@ class Sandbox:
         self.merchants.on_change = lambda snapshot: sink.save("merchants", snapshot)
         self.resumed = self.webhooks.restore(saved.deliveries, saved.attempts)
         if self.policy.snapshot()["policies"]:
-            self.resumed += self.policy.resume(
-                [t for t in self.store.transactions() if not t.status.is_final],
-                [s for s in self.store.sessions() if s.paid_rrn is None],
-            )
+            self.resumed += self.policy.resume(*self.store.open_records())
 
     def reset(self, api_key: str | None = None) -> None:
         """Back to the start state: only the configured merchants; no transactions,

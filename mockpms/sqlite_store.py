@@ -349,6 +349,20 @@ class SqliteStore:
             self._transaction_count = self.data.read_one("SELECT count(*) FROM transactions")[0]
             self._session_count = self.data.read_one("SELECT count(*) FROM sessions")[0]
 
+    def open_records(self) -> tuple[list[Transaction], list[H5Session]]:
+        """Only the open records are built, found by their status and standing columns."""
+        with self.lock:
+            pending = self.data.read(
+                "SELECT data FROM transactions WHERE status = 'pending' ORDER BY seq"
+            )
+            unclosed = self.data.read(
+                "SELECT data FROM sessions WHERE standing != ? ORDER BY seq", (CLOSED,)
+            )
+            return (
+                [self._transaction_of(text) for (text,) in pending],
+                [self._session_of(text) for (text,) in unclosed],
+            )
+
     def describe(self) -> dict[str, Any]:
         """What /_mock/health says of the storage."""
         return {"storage": "sqlite", "database": str(self.data.database)}

@@ -76,6 +76,10 @@ class Store(Protocol):
     def remove_merchant(self, api_key: str) -> None:
         """Forget every transaction and session of one merchant."""
 
+    def open_records(self) -> tuple[list[Transaction], list[H5Session]]:
+        """Pending transactions and sessions not closed: what scheduled work may still
+        change (a restart resumes the auto-settlements of these)."""
+
     def describe(self) -> dict[str, Any]:
         """What GET /_mock/health says of the storage: {"storage": "memory"} or more."""
 
@@ -363,6 +367,12 @@ class MemoryStore:
                 for index in (self._closed, self._scanned, self._unscanned):
                     index.pop(key, None)
                 self._sessions.remove(key)
+
+    def open_records(self) -> tuple[list[Transaction], list[H5Session]]:
+        with self.lock:
+            pending = [t for t in self._transactions.items.values() if not t.status.is_final]
+            unclosed = [self._sessions.items[k] for k in (*self._scanned, *self._unscanned)]
+            return pending, unclosed
 
     def describe(self) -> dict[str, Any]:
         return {"storage": "memory"}

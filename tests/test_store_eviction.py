@@ -108,3 +108,17 @@ def test_a_session_that_closes_later_moves_to_the_front_of_the_queue(make_store:
     store.update_session(second)
     store.add_session(make_session(2, 2.0))
     assert [s.session_id for s in store.sessions()] == ["S0", "S2"]
+
+
+def test_open_records_are_the_pending_sales_and_the_sessions_not_closed(
+    make_store: MakeStore,
+) -> None:
+    store = make_store()
+    store.add_transaction(txn("paid", 0, TxStatus.SUCCESS))
+    store.add_transaction(txn("open", 1))
+    store.add_session(make_session(0, 0.0, paid_rrn="R1"))
+    store.add_session(make_session(1, 0.0, scanned_at=5.0))
+    store.add_session(make_session(2, 0.0))
+    pending, unclosed = store.open_records()
+    assert [t.rrn for t in pending] == ["open"]
+    assert sorted(s.session_id for s in unclosed) == ["S1", "S2"]
