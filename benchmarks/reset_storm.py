@@ -77,9 +77,10 @@ def strays_after(control: httpx.Client, reset_sent: float) -> list[str]:
     return found
 
 
-def storm(resets: int, threads: int) -> int:
+def storm(resets: int, threads: int, data_dir: str | None = None) -> int:
     receiver = WebhookReceiver()
-    server = ServerThread(create_app(Settings(auto_settle="success:0"))).start()
+    settings = Settings(auto_settle="success:0", data_dir=data_dir)
+    server = ServerThread(create_app(settings)).start()
     stop = threading.Event()
     errors: list[str] = []
     workers = [
@@ -120,8 +121,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resets", type=int, default=300)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--data-dir", help="the sandbox on SQLite in this dir (--data-dir)")
     args = parser.parse_args()
-    raise SystemExit(storm(args.resets, args.threads))
+    raise SystemExit(storm(args.resets, args.threads, args.data_dir))
 
 
 if __name__ == "__main__":
