@@ -94,9 +94,19 @@ def mockpms_server(
 
 
 @pytest.fixture(scope="session")
-def _mockpms_handle(mockpms_server: ServerThread, mockpms_settings: Settings) -> Iterator[MockPMS]:
-    """One handle per session: its HTTP clients (and their connection pools) are reused."""
+def _mockpms_handle(request: pytest.FixtureRequest) -> Iterator[MockPMS | None]:
+    """One handle per session: its HTTP clients (and their connection pools) are reused.
+
+    None against a remote mockpms (no server starts here). A dependency of `mockpms`
+    rather than looked up by name in each test: a lookup costs every test.
+    """
+    if remote_url(request.config) is not None:
+        yield None
+        return
     from mockpms.testing import MockPMS
+
+    mockpms_server: ServerThread = request.getfixturevalue("mockpms_server")
+    mockpms_settings: Settings = request.getfixturevalue("mockpms_settings")
 
     handle = MockPMS(mockpms_server, mockpms_settings)
     try:
@@ -106,18 +116,19 @@ def _mockpms_handle(mockpms_server: ServerThread, mockpms_settings: Settings) ->
 
 
 @pytest.fixture
-def mockpms(request: pytest.FixtureRequest) -> Iterator[MockPMS]:
+def mockpms(
+    _mockpms_handle: MockPMS | None, request: pytest.FixtureRequest
+) -> Iterator[MockPMS]:
     """The session's live sandbox, reset to its start state for this test; against a
     remote mockpms, a runtime merchant of its own (see the module's docstring).
 
     What the integration did wrong during the test (GET /_mock/report) is kept for
     the session's terminal summary before the next reset clears it.
     """
-    remote = remote_url(request.config)
-    if remote is not None:
-        yield from _remote_handle(request, remote)
+    if _mockpms_handle is None:
+        yield from _remote_handle(request, str(remote_url(request.config)))
         return
-    handle: MockPMS = request.getfixturevalue("_mockpms_handle")
+    handle = _mockpms_handle
     handle.reset()
     yield handle
     report = handle.sandbox.report
