@@ -116,9 +116,7 @@ def _mockpms_handle(request: pytest.FixtureRequest) -> Iterator[MockPMS | None]:
 
 
 @pytest.fixture
-def mockpms(
-    _mockpms_handle: MockPMS | None, request: pytest.FixtureRequest
-) -> Iterator[MockPMS]:
+def mockpms(_mockpms_handle: MockPMS | None, request: pytest.FixtureRequest) -> Iterator[MockPMS]:
     """The session's live sandbox, reset to its start state for this test; against a
     remote mockpms, a runtime merchant of its own (see the module's docstring).
 
