@@ -11,6 +11,7 @@ under the lock), since every PMS request makes one.
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from collections.abc import Callable, Mapping
@@ -30,6 +31,7 @@ FIELDS = {
     "salesMan": "sales_man",
 }
 MAX_LENGTH = 128
+API_KEY = re.compile(r"[A-Za-z0-9._~-]+")
 MAX_RUNTIME = 10_000  # runtime merchants at once: a leak in a CI pipeline stays bounded
 
 
@@ -81,6 +83,11 @@ class Merchants:
                 )
             if not value.isprintable():
                 raise ControlError(f"{key}: must be printable text, without control characters")
+            if key == "apiKey" and not API_KEY.fullmatch(value):
+                raise ControlError(
+                    "apiKey: letters, digits and . _ ~ - only (it goes into URLs such as "
+                    "DELETE /_mock/merchants/<apiKey>), or leave it out to have one generated"
+                )
             values[attr] = value
         values.setdefault("api_key", "tenant-" + secrets.token_hex(8))
         values.setdefault("secret", secrets.token_urlsafe(24))

@@ -108,7 +108,7 @@ def test_given_credentials_are_kept_and_a_reused_api_key_is_409(live: Live) -> N
 @pytest.mark.parametrize(
     ("body", "field"),
     [({"apiKey": 7}, "apiKey"), ({"secret": ""}, "secret"), ({"colour": "red"}, "colour"),
-     ({"merchantName": "a\nb"}, "merchantName")],
+     ({"merchantName": "a\nb"}, "merchantName"), ({"apiKey": "a/b"}, "apiKey")],
 )  # fmt: skip
 def test_a_bad_merchant_body_is_a_400_naming_the_field(
     live: Live, body: dict[str, Any], field: str
