@@ -32,18 +32,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from run import free_port
 from targets import API_KEY, QUERY_ANSWER, RRN, sign
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CACHE = ROOT / ".bench-cache"  # WireMock's jar, fetched once through npm
 PATH = "/tt-pms-ws/rest/online/query"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_answering(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:

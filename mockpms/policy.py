@@ -136,12 +136,11 @@ class AutoSettle:
             job.cancel()
 
     def _forget(self, matches: Callable[[str], bool]) -> list[Job]:
-        """Drop the jobs of matching scopes and bump those scopes' generations (lock held)."""
-        scopes = {scope for scope in self._jobs.values() if matches(scope)}
-        scopes |= {scope for scope in (*self._policies, *self._since) if matches(scope)}
-        for scope in scopes | ({GLOBAL} if matches(GLOBAL) else set()):
-            self._generations[scope] = self._generations.get(scope, 0) + 1
+        """Drop the jobs of matching scopes and bump those scopes' generations (lock held):
+        a job a worker already took, too late to cancel, then finds its scope moved on."""
         jobs = [job for job, scope in self._jobs.items() if matches(scope)]
+        for scope in {self._jobs[job] for job in jobs}:
+            self._generations[scope] = self._generations.get(scope, 0) + 1
         for job in jobs:
             del self._jobs[job]
         return jobs
