@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +10,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
+from mockpms import jsontext
 from mockpms.clock import Clock
 from mockpms.config import Settings
 from mockpms.endpoints import listing as endpoint_listing
@@ -93,22 +93,11 @@ class SyncFlask(Flask):
 
 
 class JsonProvider(DefaultJSONProvider):
-    """Readable UTF-8 JSON, except where text holds a lone surrogate.
-
-    A lone UTF-16 surrogate (a JSON body may carry "\\ud800") cannot be encoded as
-    UTF-8; echoed as is it would make the answer fail with a 500. Such text is
-    escaped as \\uXXXX instead. Validation refuses it in stored fields; this is
-    the guarantee for every other echo (error messages, control API).
-    """
+    """Readable UTF-8 JSON in the document's field order: jsontext.dumps, the one encoder."""
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        text = super().dumps(obj, **kwargs)
-        if not text.isascii() and _SURROGATE.search(text):
-            return super().dumps(obj, **{**kwargs, "ensure_ascii": True})
-        return text
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
+        kwargs.setdefault("default", self.default)
+        return jsontext.dumps(obj, **kwargs)
 
 
 class LazyBuildRule(Rule):

@@ -83,6 +83,9 @@ class RequestEvent:
     at: float
     status: int | None = 200
     journal_id: int | None = None  # its entry in GET /_mock/requests
+    method: str = "POST"
+    path: str = ""
+    duration_ms: float = 0.0
     kind: Kind = Kind.REQUEST
 
 

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from flask import Flask, Response, g, request
 
-from mockpms.events import Event, Events, WebhookAttemptEvent
+from mockpms.events import Event, Events, RequestEvent, WebhookAttemptEvent
 from mockpms.urls import H5_PAGE, PAYMENT_PAGE
 
 GREEN, RED, DIM, RESET = "\033[32m", "\033[31m", "\033[2m", "\033[0m"
@@ -45,15 +45,14 @@ class RequestLog:
         page_post = request.method == "POST" and request.path.startswith((PAYMENT_PAGE, H5_PAGE))
         if answer is None and not page_post:
             return response
-        received = g.get("pms_received")
-        data = (received.data if received is not None else None) or {}
-        api_key = data.get("apiKey") if isinstance(data.get("apiKey"), str) else None
+        # A PMS call's own line comes from its RequestEvent; here: refusals made before
+        # the view (405 on a PMS path) and the pages' form posts.
         started = g.get("log_started", time.perf_counter())
         fields: dict[str, Any] = {
             "time": datetime.now().astimezone().isoformat(timespec="milliseconds"),
             "method": request.method,
             "path": request.path,
-            "apiKey": api_key,
+            "apiKey": None,
         }
         if answer is not None:
             fields["errorCode"] = answer.get("errorCode")
@@ -64,10 +63,24 @@ class RequestLog:
         return response
 
     def _on_event(self, event: Event) -> None:
+        if isinstance(event, RequestEvent):  # a PMS call, on either server (pms_calls)
+            fields: dict[str, Any] = {
+                "time": datetime.now().astimezone().isoformat(timespec="milliseconds"),
+                "method": event.method,
+                "path": event.path,
+                "apiKey": event.api_key,
+            }
+            if event.status is None:
+                fields["status"] = "dropped"
+            else:
+                fields["errorCode"] = event.error_code
+            fields["ms"] = round(event.duration_ms, 1)
+            self._write(fields, self._request_text(fields))
+            return
         if not isinstance(event, WebhookAttemptEvent):
             return
         attempt = event.attempt
-        fields: dict[str, Any] = {
+        fields = {
             "time": datetime.now().astimezone().isoformat(timespec="milliseconds"),
             "event": "webhook",
             "url": attempt.url,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from typing import Any, TypeVar
 
@@ -84,25 +83,6 @@ def render_error(error: PmsError | HttpError | ControlError) -> Response:
         status = error.status if isinstance(error, HttpError) else 409
         return control_error(error.message, status)
     return pms_error(error)
-
-
-# ------------------------------------------------------------------ bodies
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-# One decoder for every request: json.loads(..., parse_constant=) builds a new one per call.
-STRICT_JSON = json.JSONDecoder(parse_constant=_reject_constant)
-
-
-def decode_json(raw: bytes) -> Any:
-    """Strict JSON (no NaN/Infinity) of a UTF-8 body; ValueError/UnicodeDecodeError else."""
-    try:
-        return STRICT_JSON.decode(raw.decode("utf-8"))
-    except RecursionError:  # thousands of "[" exhaust the parser's stack
-        raise ValueError("nested too deeply") from None
 
 
 # ------------------------------------------------------------------- forms

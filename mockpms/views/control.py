@@ -10,8 +10,9 @@ from flask import Blueprint, Response, jsonify, request
 
 from mockpms import __version__
 from mockpms.errors import ControlError
+from mockpms.jsontext import decode_json
 from mockpms.models import H5Session, Transaction
-from mockpms.views._web import decode_json, sandbox
+from mockpms.views._web import sandbox
 from mockpms.webhooks import iso_time
 
 bp = Blueprint("control", __name__, url_prefix="/_mock")
