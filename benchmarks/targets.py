@@ -141,11 +141,19 @@ APPS = {
 
 
 def main() -> None:
-    from waitress.server import create_server
-
+    """`targets.py NAME [PORT [SERVER]]`: SERVER is waitress (the default) or granian, the
+    server `mockpms serve` runs (mockpms.granian_server, quiet: no request log)."""
     app = APPS[sys.argv[1]]()
     port = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-    server: Any = create_server(app, host="127.0.0.1", port=port, threads=THREADS, ident="bench")
+    server: Any
+    if len(sys.argv) > 3 and sys.argv[3] == "granian":
+        from mockpms.granian_server import GranianServer
+
+        server = GranianServer(app, "127.0.0.1", port, threads=THREADS)
+    else:
+        from waitress.server import create_server
+
+        server = create_server(app, host="127.0.0.1", port=port, threads=THREADS, ident="bench")
     print(f"PORT {server.effective_port}", flush=True)
     server.run()
 

@@ -74,7 +74,7 @@ def startup_lines(settings: Settings, url: str) -> list[str]:
 
 def serve(flags: dict[str, object]) -> int:
     from mockpms.app import create_app
-    from mockpms.server import bound_url, make_server, run
+    from mockpms.server import bound_url
 
     try:
         settings = load_settings(flags)
@@ -84,7 +84,7 @@ def serve(flags: dict[str, object]) -> int:
 
             log = RequestLog(sys.stdout, settings.log_format)
             log.install(app, app.extensions["mockpms"].events)
-        server = _bind(app, settings, make_server)
+        server = _bind(app, settings)
     except ConfigError as error:
         print(f"mockpms: error: {error}", file=sys.stderr)
         return 2
@@ -95,10 +95,11 @@ def serve(flags: dict[str, object]) -> int:
     # As PID 1 in a container SIGTERM has no default action: make it stop the server.
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        run(server)
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
+        server.close()
         app.extensions["mockpms"].close()
     return 0
 
@@ -107,9 +108,14 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _bind(app: Any, settings: Settings, make_server: Any) -> Any:
-    """The bound server, or one line saying why the address cannot be used."""
+def _bind(app: Any, settings: Settings) -> Any:
+    """The bound server (--server), or one line saying why the address cannot be used."""
     host, port = settings.host, settings.port
+    make_server: Any
+    if settings.server == "granian":
+        from mockpms.granian_server import GranianServer as make_server
+    else:
+        from mockpms.server import make_server
     try:
         return make_server(app, host, port, settings.threads)
     except socket.gaierror as error:

@@ -110,6 +110,7 @@ class Settings:
     transaction_cap: int = 200_000
     session_cap: int = 200_000
     threads: int = 8
+    server: str = "granian"  # SERVERS: the HTTP server of `mockpms serve`
     gateways: tuple[str, ...] | None = None  # narrows the list in force
     allowed_hosts: tuple[str, ...] = ()
     log_format: str = "text"
@@ -229,6 +230,15 @@ def _log_format(text: Any) -> str:
     return str(text)
 
 
+SERVERS = ("granian", "waitress")
+
+
+def _server(text: Any) -> str:
+    if text not in SERVERS:
+        raise ValueError("must be granian (the default, fastest) or waitress (pure Python)")
+    return str(text)
+
+
 def _field_names(text: Any) -> str:
     if text not in FIELD_NAME_PROFILES:
         raise ValueError(
@@ -306,6 +316,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("transaction_cap", _positive_int, "transactions kept (oldest finished evicted)", "N"),
     Option("session_cap", _positive_int, "H5 sessions kept (oldest closed evicted)", "N"),
     Option("threads", _threads, "server worker threads", "N"),
+    Option("server", _server, "HTTP server: granian (default) or waitress", "granian|waitress"),
     Option("gateways", _gateway_list, "gateway types offered (default: all six)", "LIST"),
     Option("log_format", _log_format, "request log lines: text or json", "text|json"),
     Option(

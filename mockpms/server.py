@@ -210,11 +210,3 @@ class ServerThread:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def run(server: Any) -> None:
-    """`mockpms serve`: block until interrupted (Ctrl-C or SIGTERM)."""
-    try:
-        server.run()
-    finally:
-        server.close()
