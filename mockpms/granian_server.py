@@ -373,21 +373,65 @@ class GranianServer:
         # Stopping waits this long for open connections (idle keep-alive ones included).
         self.server.workers_kill_timeout = STOP_TIMEOUT
         self.effective_port = self.gateway.port = self.server.bind()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.started = threading.Event()
 
     def run(self) -> None:
-        """Serve until SIGINT or SIGTERM (or `stop`)."""
+        """Serve until SIGINT or SIGTERM (in the main thread), or until `stop`."""
 
         async def main() -> None:
-            loop = asyncio.get_running_loop()
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                    loop.add_signal_handler(signum, self.stop)
+            loop = self._loop = asyncio.get_running_loop()
+            if threading.current_thread() is threading.main_thread():
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                        loop.add_signal_handler(signum, self.stop)
+            self.started.set()
             await self.server.serve()
 
         asyncio.run(main())
 
     def stop(self) -> None:
+        """Stop serving; from any thread."""
+        loop = self._loop
+        if loop is not None and loop.is_running() and not _on_loop(loop):
+            loop.call_soon_threadsafe(self.stop)
+            return
         self.server.stop()  # type: ignore[no-untyped-call]
 
     def close(self) -> None:
         """Nothing left to close: the workers stopped with the loop; threads are daemons."""
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+class GranianThread:
+    """`mockpms serve`'s server on a daemon thread of this process (as ServerThread is for
+    waitress): the test suite runs its core over HTTP against both."""
+
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
+        self.app = app
+        self._server = GranianServer(app, host, port, threads)
+        self.host, self.port = host, int(self._server.effective_port)
+        self._thread = threading.Thread(
+            target=self._server.run, name="mockpms-granian", daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        from mockpms.server import bound_url
+
+        return bound_url(self.host, self.port)
+
+    def start(self) -> GranianThread:
+        self._thread.start()
+        self._server.started.wait(5)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._server.stop()
+        self._thread.join(timeout)

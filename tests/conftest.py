@@ -21,6 +21,7 @@ import pytest
 from mockpms.app import create_app
 from mockpms.client import PMSClient
 from mockpms.config import Merchant, Settings
+from mockpms.granian_server import GranianThread
 from mockpms.models import H5Session, Transaction
 from mockpms.sandbox import Sandbox
 from mockpms.server import ServerThread
@@ -38,7 +39,7 @@ _rrns = count(1)
 class Live:
     """A running mockpms: its URLs, a client per merchant, and the control API."""
 
-    def __init__(self, server: ServerThread) -> None:
+    def __init__(self, server: ServerThread | GranianThread) -> None:
         self.server = server
         self.url = server.url
         self.rest = f"{self.url}/tt-pms-ws/rest"
@@ -91,9 +92,18 @@ class LocalOnlyTransport(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
+# The in-process server the suite runs on: waitress (ServerThread, the pytest plugin's), or
+# granian (GranianThread, `mockpms serve`'s): tests/test_servers.py runs the core on it.
+TEST_SERVER = os.environ.get("MOCKPMS_TEST_SERVER", "waitress")
+
+
 def start_live(settings: Settings) -> Live:
     """A live mockpms on a free port whose webhooks stay on 127.0.0.1."""
-    server = ServerThread(create_app(settings)).start()
+    server: ServerThread | GranianThread
+    if TEST_SERVER == "granian":
+        server = GranianThread(create_app(settings)).start()
+    else:
+        server = ServerThread(create_app(settings)).start()
     server.app.extensions["mockpms"].webhooks.use_transport(LocalOnlyTransport())
     return Live(server)
 
@@ -365,7 +375,7 @@ def make_live() -> Iterator[Any]:
     `make_live(admin_token="t")` returns a Live on its own port; every server it
     started is stopped at the end of the module.
     """
-    started: list[ServerThread] = []
+    started: list[ServerThread | GranianThread] = []
 
     def start(**overrides: Any) -> Live:
         live = start_live(Settings(merchants=(SHOP_A, SHOP_B)).with_overrides(**overrides))
