@@ -148,7 +148,9 @@ def parse_body(incoming: Incoming, max_body: int) -> dict[str, Any]:
             415, f"Content-Type must be application/json (got {shown}); send the body as JSON"
         )
     if incoming.over_limit is not None:
-        raise HttpError(413, f"the body is larger than the limit of {max_body} bytes")
+        raise HttpError(
+            413, f"the request body is larger than the limit of {max_body} bytes (--max-body)"
+        )
     try:
         data = decode_json(incoming.body)
     except UnicodeDecodeError:

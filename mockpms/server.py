@@ -26,7 +26,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import create_server
 from waitress.task import ErrorTask
 
-from mockpms.endpoints import endpoint_of
+from mockpms.pms_calls import journal_refusal
 
 # Idle wake-up of waitress's socket loop, in whole seconds: waitress reads this setting
 # with int(), so a fraction (0.05 until 0.1.0) became 0 and an idle server spun a core
@@ -54,36 +54,18 @@ class JsonErrorTask(ErrorTask):
             answer: dict[str, Any] = {"error": message, "status": error.code}
         else:
             answer = {"errorCode": "40002", "errorMessage": message}
-        _journal_refusal(self, path, error.code, answer)
+        box = getattr(self.channel.server, "mockpms_sandbox", None)
+        if box is not None:
+            request: Any = self.request
+            method = getattr(request, "command", "") or ""
+            length = getattr(request, "content_length", 0)
+            journal_refusal(box, method, path, error.code, answer, length)
         body = json.dumps(answer).encode()
         self.status = f"{error.code} {error.reason}"
         cast(Any, self.response_headers).append(("Content-Type", "application/json"))
         self.set_close_on_finish()
         self.content_length = len(body)
         self.write(body)
-
-
-def _journal_refusal(task: Any, path: str, status: int, answer: dict[str, Any]) -> None:
-    """A PMS call refused by the server itself still appears in the journal."""
-    endpoint = endpoint_of(path)
-    box = getattr(task.channel.server, "mockpms_sandbox", None)
-    if endpoint is None or box is None:
-        return
-    request = task.request
-    box.journal.record(
-        time=box.clock.now(),
-        method=getattr(request, "command", "") or "",
-        path=path,
-        endpoint=endpoint.name,
-        api_key=None,
-        body=f"(not read: {getattr(request, 'content_length', 0)} bytes is over the limit)"
-        if status == 413
-        else "(not read: the server refused the request)",
-        status=status,
-        error_code=answer.get("errorCode"),
-        error_message=answer.get("errorMessage"),
-        duration_ms=0.0,
-    )
 
 
 class JsonErrorChannel(HTTPChannel):
