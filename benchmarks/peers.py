@@ -3,9 +3,11 @@
     python benchmarks/peers.py [--rounds 3] [--seconds 2] [--connections 16]
 
 Every target answers the same signed online/query (benchmarks/targets.py):
-- waitress, 4 threads: the ceiling (bare Flask) and mockpms, as `make bench` does;
-- granian (a Rust HTTP server), one worker process, WSGI, with 1 and with 4
-  blocking threads: the ceiling and mockpms;
+- waitress, 4 threads: the ceiling (bare Flask) and mockpms (`--server waitress`);
+- granian (a Rust HTTP server), one worker, WSGI with 1 blocking thread (its
+  fastest for a Flask app): the ceiling, and mockpms's Flask app unchanged;
+- `mockpms serve` as shipped: granian, PMS calls answered on its event loop
+  without the framework (mockpms/granian_server.py);
 - WireMock 3 standalone (npm package `wiremock`) serving a static stub of the
   same answer, when `java` and `npm` are present (skipped with a notice otherwise).
 Load: wrk (-t2, C connections) when installed, else benchmarks/load.py; rounds
@@ -39,6 +41,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CACHE = ROOT / ".bench-cache"  # WireMock's jar, fetched once through npm
 PATH = "/tt-pms-ws/rest/online/query"
+SERVE = "mockpms serve (granian: PMS calls on its event loop)"
+# Each mockpms row's bare Flask on the same server (granian's best for Flask: 1 thread).
+SAME_SERVER = {
+    "mockpms on waitress (4 threads)": "bare Flask on waitress (4 threads)",
+    "mockpms on granian WSGI (1 blocking thread)": "bare Flask on granian WSGI (1 blocking thread)",
+    SERVE: "bare Flask on granian WSGI (1 blocking thread)",
+}
 
 
 def wait_answering(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -188,12 +197,14 @@ def lines(rounds: int, seconds: float, connections: int) -> list[str]:
                 targets[f"{label} on waitress (4 threads)"] = stack.enter_context(
                     started([*waitress(name), str(port)], port)
                 )
-                for threads in (1, 4):
-                    port = free_port()
-                    key = f"{label} on granian (1 worker, {threads} blocking thread" + (
-                        "s)" if threads > 1 else ")"
-                    )
-                    targets[key] = stack.enter_context(started(granian(name, threads, port), port))
+                port = free_port()
+                targets[f"{label} on granian WSGI (1 blocking thread)"] = stack.enter_context(
+                    started(granian(name, 1, port), port)
+                )
+            port = free_port()
+            targets[SERVE] = stack.enter_context(
+                started([*waitress("mockpms"), str(port), "granian"], port)
+            )
             jar = wiremock_jar()
             if jar is None:
                 notes.append("WireMock skipped: needs java and npm (npm package `wiremock`).")
@@ -230,12 +241,21 @@ def lines(rounds: int, seconds: float, connections: int) -> list[str]:
     ]
     for name in runs:
         rps = med(name, "rps")
-        same = name.replace("mockpms", "bare Flask") if name.startswith("mockpms") else None
+        same = SAME_SERVER.get(name)
         versus = f"{rps / med(same, 'rps'):.2f}" if same in runs else ""
         out.append(
             f"| {name} | {rps:,.0f} | {med(name, 'p50_ms'):.2f} | {med(name, 'p99_ms'):.2f} | "
             f"{rps / base:.2f} | {versus} |"
         )
+    serve = med(SERVE, "rps")
+    summary = (
+        f"`mockpms serve`: {serve / med(SAME_SERVER[SERVE], 'rps'):.2f}x the bare Flask app on "
+        f"granian (target >= 0.8), {serve / base:.2f}x mockpms on waitress (target >= 2)"
+    )
+    wiremock = "WireMock 3 standalone, static stub"
+    if wiremock in runs:
+        summary += f", {serve / med(wiremock, 'rps'):.2f}x WireMock's static stub"
+    out += ["", summary + "."]
     out += ["", *notes] if notes else []
     return out
 

@@ -344,6 +344,9 @@ class BoundServer(Server):
         fd: int = holder.get_fd()
         self._shd, self._sfd = cast(Any, holder), cast(Any, fd)
         with socket.socket(fileno=os.dup(fd)) as sock:
+            # Listening from now on: a client that read the banner is queued until the
+            # worker accepts (granian itself listens only once its worker runs).
+            sock.listen(self.backlog)
             port: int = sock.getsockname()[1]
         return port
 
