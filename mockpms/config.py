@@ -25,11 +25,6 @@ from mockpms.errors import ConfigError
 from mockpms.gateways import Gateway, parse_gateways
 from mockpms.paths import FIXTURES_DIR
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 
 @dataclass(frozen=True)
 class Merchant:
@@ -338,6 +333,11 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     Only a regular file of at most 1 MiB is read: a FIFO or a device (/dev/zero)
     would hang or exhaust memory before any TOML error could be reported.
     """
+    if sys.version_info >= (3, 11):  # imported here: only a config file needs it
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+
     file = Path(path)
     try:
         info = file.stat()

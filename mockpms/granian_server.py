@@ -128,12 +128,19 @@ class Gateway:
         box = self.box
         generation = box.fence.current  # the request is work of the generation it arrived in
         call = PmsCall(box, endpoint, incoming)
-        with fence.entered(generation):
+        # Each step runs as work of that generation; nothing awaits inside one.
+        token = fence.enter(generation)
+        try:
             fault = call.begin()
+        finally:
+            fence.leave(token)
         if fault is not None and fault.delay_ms:
             await asyncio.sleep(fault.delay_ms / 1000)  # holds no thread
-        with fence.entered(generation):
+        token = fence.enter(generation)
+        try:
             answer = call.finish()
+        finally:
+            fence.leave(token)
         if answer.dropped:
             drop_peer(scope.client, self.port)
             return

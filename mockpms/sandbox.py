@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockpms.checkout import Checkout
 from mockpms.clock import Clock
 from mockpms.config import Merchant, Settings
-from mockpms.datadir import DataDir
 from mockpms.durable import NO_SINK, Saved, StateSink
 from mockpms.event_stream import Broadcaster
 from mockpms.events import Events
@@ -27,6 +26,9 @@ from mockpms.sessions import Sessions
 from mockpms.store import MemoryStore, Store
 from mockpms.webhooks import WebhookEngine
 
+if TYPE_CHECKING:
+    from mockpms.datadir import DataDir
+
 
 class Sandbox:
     """The composition root: builds every stateful part and wires them through one event bus.
@@ -42,7 +44,7 @@ class Sandbox:
         self.clock = clock or Clock()
         # --data-dir: the whole state in SQLite (opened first: a dir in use, a foreign
         # file or one from a newer mockpms is a ConfigError before anything starts).
-        self.data = DataDir.open(settings.data_dir) if settings.data_dir and not store else None
+        self.data = _open_data_dir(settings.data_dir) if settings.data_dir and not store else None
         sink: StateSink = NO_SINK
         saved: Saved | None = None
         if self.data is not None:
@@ -205,3 +207,10 @@ class Sandbox:
         if self.data is not None:
             with self.store.lock:
                 self.data.close()
+
+
+def _open_data_dir(path: str) -> DataDir:
+    """The data dir (sqlite3 is imported only when there is one)."""
+    from mockpms.datadir import DataDir
+
+    return DataDir.open(path)

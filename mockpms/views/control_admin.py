@@ -16,7 +16,6 @@ from werkzeug.wrappers import Response as BaseResponse
 from mockpms.endpoints import NAMES as PMS_ENDPOINTS
 from mockpms.errors import ControlError
 from mockpms.faults import parse_fault
-from mockpms.openapi import openapi_spec
 from mockpms.policy import Policy
 from mockpms.views._web import sandbox
 from mockpms.views.control import control_body, page_of, paging, scope
@@ -157,6 +156,8 @@ def set_seed() -> Any:
 @bp.get("/openapi.json")
 def openapi() -> Any:
     gateways = sandbox().gateways
+    from mockpms.openapi import openapi_spec  # built on demand: not on start-up's path
+
     return jsonify(openapi_spec(gateways.types, gateways.h5_types))
 
 
