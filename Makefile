@@ -12,7 +12,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-# `make serve` installs what serving needs (Flask, waitress, qrcode, Pillow, httpx);
+# `make serve` installs what serving needs (Flask, granian, waitress, qrcode, Pillow, httpx);
 # the test and dev tools (pytest, Playwright, mypy, ...) come with `make test`.
 $(SERVE_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .

@@ -2,8 +2,10 @@
 
     python benchmarks/run.py [--quick] [--rounds N] [--seconds S] [--connections C]
 
-Every server runs in its own subprocess under waitress with 4 threads on
-127.0.0.1; the load comes from another process (benchmarks/load.py). Targets
+The first sections compare application code: every target runs in its own
+subprocess under waitress with 4 threads on 127.0.0.1 and the load comes from
+another process (benchmarks/load.py). The peers section then compares servers,
+`mockpms serve` on granian among them (benchmarks/peers.py). Targets
 are measured in alternating rounds (ceiling, mockpms, mockpms, ceiling, ...) and
 the medians reported, so a burst of noise from other work on the machine hits
 both sides alike; the online/query target is judged on the best round of each
@@ -337,32 +339,37 @@ def print_plugin(args: argparse.Namespace) -> None:
 
 
 def print_slow_clients(args: argparse.Namespace) -> None:
-    """The audit's D1 scenario: benchmarks/slow_clients.py (which runs on its own too)."""
+    """The audit's D1 scenario on each server: benchmarks/slow_clients.py (runs on its own too)."""
     idle, slow, seconds = (200, 100, 5.0) if args.quick else (1000, 300, 30.0)
-    print(f"\nslow clients: {idle} idle + {slow} slowloris for {seconds:g} s ...", flush=True)
-    out = subprocess.run(
-        [PY, str(HERE / "slow_clients.py"), "--idle", str(idle), "--slowloris", str(slow),
-         "--seconds", str(seconds)],
-        capture_output=True, text=True, check=True, timeout=seconds + 120,
-    ).stdout  # fmt: skip
-    found = json.loads(out)
-    met = found["fresh_failures"] == 0 and (found["p99_ms"] or 1e9) < 50
+    rows = []
+    for server in ("granian", "waitress"):
+        print(f"\nslow clients on {server}: {idle} idle + {slow} slowloris for {seconds:g} s ...",
+              flush=True)  # fmt: skip
+        out = subprocess.run(
+            [PY, str(HERE / "slow_clients.py"), "--idle", str(idle), "--slowloris", str(slow),
+             "--seconds", str(seconds), "--server", server],
+            capture_output=True, text=True, check=True, timeout=seconds + 120,
+        ).stdout  # fmt: skip
+        found = json.loads(out)
+        met = found["fresh_failures"] == 0 and (found["p99_ms"] or 1e9) < 50
+        rows.append(
+            f"| `mockpms serve --server {server}` | {found['held_opened']:,} / "
+            f"{found['held_open_at_end']:,} | {found['fresh_requests']:,} / "
+            f"{found['fresh_failures']} | {found['p50_ms']:.1f} / {found['p99_ms']:.1f} / "
+            f"{found['max_ms']:.1f} | {'met' if met else 'MISSED'} |"
+        )
     print(
         "\n".join(
             [
                 "",
                 f"### Slow clients: {idle:,} idle keep-alive + {slow} slowloris connections "
-                f"held {seconds:g} s",
+                f"held {seconds:g} s, while a fresh client sends a signed online/query every "
+                f"20 ms on a new connection",
                 "",
-                "| measure | value | target |",
-                "| --- | ---: | --- |",
-                f"| held connections opened / still open at the end | {found['held_opened']:,} / "
-                f"{found['held_open_at_end']:,} | |",
-                f"| a fresh client's signed online/query (new connection each, every 20 ms) | "
-                f"{found['fresh_requests']:,} answered, {found['fresh_failures']} failed | "
-                f"no failure |",
-                f"| its p50 / p99 / max ms | {found['p50_ms']:.1f} / {found['p99_ms']:.1f} / "
-                f"{found['max_ms']:.1f} | p99 < 50: {'met' if met else 'MISSED'} |",
+                "| server | held opened / open at the end | fresh answered / failed "
+                "| fresh p50 / p99 / max ms | p99 < 50, no failure |",
+                "| --- | ---: | ---: | ---: | --- |",
+                *rows,
             ]
         ),
         flush=True,

@@ -1,6 +1,7 @@
 """Slow and idle clients never lock anyone out (the hostile audit's D1).
 
     python benchmarks/slow_clients.py [--idle 1000] [--slowloris 300] [--seconds 30]
+                                      [--server granian|waitress]
 
 Starts `mockpms serve` on a free port of 127.0.0.1, then holds for SECONDS:
 - IDLE keep-alive connections: each sends one signed online/query, reads the
@@ -147,13 +148,14 @@ def main() -> None:
     parser.add_argument("--idle", type=int, default=1000)
     parser.add_argument("--slowloris", type=int, default=300)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--server", choices=("granian", "waitress"), default="granian")
     args = parser.parse_args()
     from run import BIN, free_port
 
     port = free_port()
     env = {**os.environ, "MOCKPMS_API_KEY": API_KEY, "MOCKPMS_SECRET": SECRET}
     server = subprocess.Popen(
-        [str(BIN / "mockpms"), "serve", "--port", str(port), "--quiet"],
+        [str(BIN / "mockpms"), "serve", "--port", str(port), "--quiet", "--server", args.server],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
