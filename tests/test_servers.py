@@ -147,3 +147,31 @@ def test_serve_runs_on_granian_unless_told_waitress() -> None:
         assert httpx.get(f"{url}/_mock/health").headers["server"] == "granian"
     with serving("--server", "waitress") as url:
         assert httpx.get(f"{url}/_mock/health").headers["server"] == "mockpms"
+
+
+def test_the_port_listens_once_the_banner_is_printed() -> None:
+    """A client that waits for the banner (a log-wait) is queued, never refused."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockpms", "serve", "--port", "0", "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        port = int(banner.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:  # at once
+            sock.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert sock.recv(12) == b"HTTP/1.1 200"
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def test_an_unknown_server_is_refused_in_one_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mockpms", "serve", "--server", "gunicorn"],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "--server" in done.stderr and "waitress" in done.stderr
+    assert done.stderr.strip().count("\n") == 0
