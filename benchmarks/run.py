@@ -297,6 +297,7 @@ def print_sections(args: argparse.Namespace) -> None:
     print_peers(args)
     print_plugin(args)
     print_slow_clients(args)
+    print_stop(args)
     print_storage(args)
 
 
@@ -369,6 +370,37 @@ def print_slow_clients(args: argparse.Namespace) -> None:
                 "| server | held opened / open at the end | fresh answered / failed "
                 "| fresh p50 / p99 / max ms | p99 < 50, no failure |",
                 "| --- | ---: | ---: | ---: | --- |",
+                *rows,
+            ]
+        ),
+        flush=True,
+    )
+
+
+def print_stop(args: argparse.Namespace) -> None:
+    """SIGTERM with hung webhook receivers and an open event stream: benchmarks/stop.py."""
+    rows = []
+    for server in ("granian", "waitress"):
+        print(f"\nstop on {server} ...", flush=True)
+        out = subprocess.run(
+            [PY, str(HERE / "stop.py"), "--runs", "2" if args.quick else "3", "--server", server],
+            capture_output=True, text=True, check=True, timeout=300,
+        ).stdout  # fmt: skip
+        found = json.loads(out)
+        met = found["max_s"] <= 5 and found["exit_statuses"] == [0]
+        rows.append(
+            f"| `mockpms serve --server {server}` | {found['median_s']:.2f} | "
+            f"{found['max_s']:.2f} | {found['exit_statuses']} | {'met' if met else 'MISSED'} |"
+        )
+    print(
+        "\n".join(
+            [
+                "",
+                "### SIGTERM while 12 webhook receivers hang, with keep-alive clients and an "
+                "event-stream reader connected",
+                "",
+                "| server | median s | max s | exit status | <= 5 s, status 0 |",
+                "| --- | ---: | ---: | --- | --- |",
                 *rows,
             ]
         ),

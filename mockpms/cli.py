@@ -93,15 +93,23 @@ def serve(flags: dict[str, object]) -> int:
     # --port 0 shows the port it got.
     url = bound_url(settings.host, int(server.effective_port))
     print("\n".join(startup_lines(settings, url)), flush=True)
+    box = app.extensions["mockpms"]
+
+    def stop(signum: int, frame: object) -> None:
+        # Open event streams end first: waitress waits for its busy threads as it stops.
+        box.stream.shutdown()
+        raise KeyboardInterrupt
+
     # As PID 1 in a container SIGTERM has no default action: make it stop the server.
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
         server.close()
-        app.extensions["mockpms"].close()
+        box.close()
     if settings.server == "granian":
         # Everything is saved and closed. granian's Rust threads may still hold
         # connections a client kept open, and would call into an interpreter being
@@ -110,10 +118,6 @@ def serve(flags: dict[str, object]) -> int:
         sys.stderr.flush()
         os._exit(0)
     return 0
-
-
-def _stop_on_sigterm(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def _bind(app: Any, settings: Settings) -> Any:

@@ -396,7 +396,13 @@ class GranianServer:
                     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                         loop.add_signal_handler(signum, self.stop)
             self.started.set()
-            await self.server.serve()
+            try:
+                await self.server.serve()
+            except (asyncio.TimeoutError, TimeoutError):
+                # Connections still busy after STOP_TIMEOUT (granian's drain raises then):
+                # leave them; the process is stopping.
+                for worker in list(self.server.wrks):
+                    worker.kill()  # type: ignore[no-untyped-call]
 
         asyncio.run(main())
 
@@ -406,6 +412,8 @@ class GranianServer:
         if loop is not None and loop.is_running() and not _on_loop(loop):
             loop.call_soon_threadsafe(self.stop)
             return
+        # Open event streams end first: the server's drain would wait for them.
+        self.gateway.box.stream.shutdown()
         self.server.stop()  # type: ignore[no-untyped-call]
 
     def close(self) -> None:

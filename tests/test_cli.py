@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 from mockpms.client import PMSClient
 
@@ -99,19 +100,26 @@ def test_port_in_use_exits_non_zero_with_one_line() -> None:
     assert err.strip().count("\n") == 0 and f"--port {port}" in err
 
 
-def test_sigterm_stops_the_server_while_webhook_receivers_hang() -> None:
-    """Receivers that never answer hold webhook workers; SIGTERM still ends the process,
-    with status 0 (the scheduler waits a bounded time for them, then leaves them)."""
+@pytest.mark.parametrize("server", ["granian", "waitress"])
+def test_sigterm_stops_the_server_while_webhook_receivers_hang(server: str) -> None:
+    """Receivers that never answer hold webhook workers, a live view holds an event
+    stream; SIGTERM still ends the process, with status 0 (the streams end first; the
+    scheduler waits a bounded time for the workers, then leaves them). The time it
+    takes is a figure of `make bench` (benchmarks/stop.py)."""
     from mockpms.client import ControlClient
     from mockpms.testing import sale_fields
     from tests.conftest import SilentReceiver
 
     hung = SilentReceiver(hold=120)
     port = free_port()
-    process = start("--port", str(port), "--quiet", "--webhook-timeout", "60")
+    process = start("--port", str(port), "--quiet", "--webhook-timeout", "60", "--server", server)
+    stream = None
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url)
+        stream = socket.create_connection(("127.0.0.1", port), timeout=10)
+        stream.sendall(b"GET /_mock/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert stream.recv(12) == b"HTTP/1.1 200"
         client = PMSClient(f"{url}/tt-pms-ws/rest", "mockpms-sandbox", "mockpms-sandbox-secret")
         control = ControlClient(url)
         for _ in range(12):
@@ -129,4 +137,6 @@ def test_sigterm_stops_the_server_while_webhook_receivers_hang() -> None:
         if process.poll() is None:
             process.kill()
             process.communicate(timeout=10)
+        if stream is not None:
+            stream.close()
         hung.stop()
