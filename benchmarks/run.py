@@ -126,7 +126,8 @@ def machine() -> list[str]:
                 cpu = line.split(":", 1)[1].strip()
                 break
     packages = ", ".join(
-        f"{name} {version(name)}" for name in ("flask", "werkzeug", "waitress", "qrcode", "pillow")
+        f"{name} {version(name)}"
+        for name in ("flask", "werkzeug", "granian", "waitress", "qrcode", "pillow")
     )
     return [
         f"- machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}",
