@@ -235,7 +235,9 @@ def main() -> None:
         f"ratio of the best rounds: {best_ratio:.2f}.",
         f"Application CPU per request, no server (WSGI call in-process, best of 7 x 500): "
         f"ceiling {wsgi['ceiling_us']:.0f} us, mockpms online/query {wsgi['mockpms_us']:.0f} us "
-        f"(ratio {wsgi['ceiling_us'] / wsgi['mockpms_us']:.2f}).",
+        f"(ratio {wsgi['ceiling_us'] / wsgi['mockpms_us']:.2f}); the same query on `mockpms "
+        f"serve`'s direct path (no WSGI, no Flask: granian_server.Gateway) "
+        f"{wsgi['mockpms_direct_us']:.0f} us.",
     ]
     fixture_ms = med([f["first_answer_ms"] for f in fixtures])
     bare_fixture_ms = med([f["first_answer_ms"] for f in bare_fixtures])
