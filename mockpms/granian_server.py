@@ -39,8 +39,10 @@ import re
 import signal
 import socket
 import stat
+import struct
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
 from pathlib import Path
@@ -63,6 +65,12 @@ log = logging.getLogger("mockpms")
 JSON_HEADERS = [("content-type", "application/json")]
 BACKLOG = 2048
 STOP_TIMEOUT = 2  # seconds: SIGTERM answers within the contract's 5
+_TIOCOUTQ: int | None
+try:  # the kernel's unsent bytes on a socket (Linux)
+    import fcntl
+    from termios import TIOCOUTQ as _TIOCOUTQ
+except ImportError:  # pragma: no cover - elsewhere streams are not braked
+    _TIOCOUTQ = None
 FD_DIR = Path("/proc/self/fd") if Path("/proc/self/fd").is_dir() else Path("/dev/fd")
 
 
@@ -192,9 +200,17 @@ class Gateway:
             transport = asyncio.run_coroutine_threadsafe(
                 _open_stream(proto, status, headers), loop
             ).result()
-            for chunk in _prepend(first, chunks):
-                if chunk:
+            client = f"{environ['REMOTE_ADDR']}:{environ['REMOTE_PORT']}"
+            brake = StreamBrake(peer_socket(client, self.port))
+            try:
+                for chunk in _prepend(first, chunks):
+                    if not chunk:
+                        continue
+                    if not brake.wait():
+                        return None
                     asyncio.run_coroutine_threadsafe(_send(transport, chunk), loop).result()
+            finally:
+                brake.close()
             return None
         except Exception:  # the client went away mid-stream: the generator's finally runs
             return None
@@ -262,13 +278,9 @@ async def _send(transport: Any, chunk: bytes) -> None:
     await transport.send_bytes(chunk)
 
 
-def drop_peer(client: str, local_port: int) -> bool:
-    """Shut down the connection from `client` ("host:port") to our port: no byte is sent.
-
-    The server owns the socket; shutting it down through a duplicate descriptor
-    ends the connection for both (shutdown acts on the socket, not the
-    descriptor), and the server's own close follows when its write fails.
-    """
+def peer_socket(client: str, local_port: int) -> socket.socket | None:
+    """A duplicate of the server's socket for the connection from `client` ("host:port")
+    to our port, or None. Close it after use; the connection stays the server's."""
     host, _, port_text = client.rpartition(":")
     host, port = host.strip("[]"), int(port_text)
     for entry in FD_DIR.iterdir():
@@ -279,20 +291,77 @@ def drop_peer(client: str, local_port: int) -> bool:
             sock = socket.socket(fileno=os.dup(fd))
         except (OSError, ValueError):
             continue
-        with sock:
-            try:
-                if sock.family not in (socket.AF_INET, socket.AF_INET6):
-                    continue
-                if sock.type != socket.SOCK_STREAM or sock.getsockname()[1] != local_port:
-                    continue
+        try:
+            if sock.family in (socket.AF_INET, socket.AF_INET6) and (
+                sock.type == socket.SOCK_STREAM and sock.getsockname()[1] == local_port
+            ):
                 peer = sock.getpeername()
-            except OSError:
-                continue
-            if peer[1] == port and (peer[0] == host or peer[0].endswith(f":{host}")):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+                if peer[1] == port and (peer[0] == host or peer[0].endswith(f":{host}")):
+                    return sock
+        except OSError:
+            pass
+        sock.close()
+    return None
+
+
+def drop_peer(client: str, local_port: int) -> bool:
+    """Shut down the connection from `client` to our port: no byte is sent.
+
+    The server owns the socket; shutting it down through a duplicate descriptor
+    ends the connection for both (shutdown acts on the socket, not the
+    descriptor), and the server's own close follows when its write fails.
+    """
+    sock = peer_socket(client, local_port)
+    if sock is None:
+        return False
+    with sock, contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    return True
+
+
+class StreamBrake:
+    """Keeps a stream from running ahead of a client that does not read.
+
+    granian queues whatever a stream sends without limit, so a reader that stops
+    reading would grow the process without bound. Before each chunk the kernel's
+    unsent bytes on the connection are read (Linux TIOCOUTQ): at the watermark the
+    stream waits, as waitress's does at its high watermark, and the broadcaster
+    drops the reader once it is 1,000 events behind; a connection that drains
+    nothing for STALLED_FOR seconds is shut down. Elsewhere it does nothing.
+    """
+
+    HIGH_WATER = 1024 * 1024
+    STALLED_FOR = 30.0
+    POLL = 0.05
+
+    def __init__(self, sock: socket.socket | None) -> None:
+        self.sock = sock if sock is not None and _TIOCOUTQ is not None else None
+
+    def unsent(self) -> int:
+        if self.sock is None:
+            return 0
+        raw = fcntl.ioctl(self.sock.fileno(), _TIOCOUTQ or 0, b"\0\0\0\0")
+        return int(struct.unpack("i", raw)[0])
+
+    def wait(self) -> bool:
+        """True once the client has room for more; False if it stalled (now shut down)."""
+        if self.sock is None:
+            return True
+        waited = 0.0
+        while True:
+            limit = min(self.HIGH_WATER, self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF))
+            if self.unsent() < limit // 2:
                 return True
-    return False
+            if waited >= self.STALLED_FOR:
+                with contextlib.suppress(OSError):
+                    self.sock.shutdown(socket.SHUT_RDWR)
+                return False
+            time.sleep(self.POLL)
+            waited += self.POLL
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
 
 
 class DaemonPool(Executor):

@@ -31,7 +31,8 @@ from tests.test_cli import serving
 ROOT = Path(__file__).resolve().parent.parent
 
 # The HTTP suite's core: every PMS endpoint, the envelope, faults, pages over HTTP,
-# the control API's basics, hardening, slow clients, the reset fence, concurrency.
+# the control API's basics, hardening, slow clients, the reset fence, concurrency, and
+# the event stream (granian_server streams it with a brake for readers that stall).
 CORE = [
     "tests/views/test_pms_auth.py",
     "tests/views/test_pms_envelope.py",
@@ -48,6 +49,7 @@ CORE = [
     "tests/test_faults.py",
     "tests/test_reset_fence.py",
     "tests/test_concurrency.py",
+    "tests/test_event_stream.py",
 ]
 
 
