@@ -325,7 +325,8 @@ def print_plugin(args: argparse.Namespace) -> None:
         "\n".join(
             [
                 "",
-                f"### The pytest plugin ({tests} tests a run, best of the runs)",
+                f"### The pytest plugin (runs of {tests} and {2 * tests} tests, best of the "
+                f"runs; per test: the difference over {tests}, less empty tests')",
                 "",
                 "| measure | ms | target |",
                 "| --- | ---: | --- |",
