@@ -33,12 +33,25 @@ def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str
     )
 
 
+def launch(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    """`mockpms serve --port 0 ARGS`, and its URL read from the banner.
+
+    Port 0 lets the server pick: a port probed free and then bound by the server can
+    meanwhile become another connection's source port (a parallel test's)."""
+    process = start("--port", "0", *args, env=env)
+    assert process.stdout is not None
+    banner = process.stdout.readline()
+    if " listening on " not in banner:
+        process.kill()
+        _, err = process.communicate(timeout=10)
+        raise AssertionError(f"mockpms serve did not start: {banner}{err}")
+    return process, banner.rsplit(" ", 1)[1].strip()
+
+
 @contextmanager
 def serving(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """A `mockpms serve` process on a free port, healthy; its URL. Stopped on exit."""
-    port = free_port()
-    process = start("--port", str(port), "--quiet", *args, env=env)
-    url = f"http://127.0.0.1:{port}"
+    process, url = launch("--quiet", *args, env=env)
     try:
         wait_healthy(url)
         yield url

@@ -18,7 +18,7 @@ import pytest
 from mockpms.config import Settings
 from mockpms.testing import make_sale_request
 from tests.conftest import SHOP_A, Live, Receiver, sale_fields, start_live
-from tests.test_cli import free_port, wait_healthy
+from tests.test_cli import wait_healthy
 
 
 def messages(
@@ -177,15 +177,16 @@ def test_a_stalled_reader_is_dropped_and_never_slows_the_api(
 
 
 def serve_and_call(*flags: str) -> str:
-    port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockpms", "serve", "--port", str(port), *flags],
+        [sys.executable, "-m", "mockpms", "serve", "--port", "0", *flags],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    assert process.stdout is not None
+    banner = process.stdout.readline()
     try:
-        url = f"http://127.0.0.1:{port}"
+        url = banner.rsplit(" ", 1)[1].strip()
         wait_healthy(url)
         receiver = None
         from mockpms.client import PMSClient
@@ -201,10 +202,11 @@ def serve_and_call(*flags: str) -> str:
         time.sleep(0.3)
     finally:
         process.terminate()
-        out, _ = process.communicate(timeout=10)
+        process.wait(timeout=10)  # the rest is a few lines: it fits in the pipe
+        out = process.stdout.read()  # (communicate would lose what readline buffered)
         if receiver is not None:
             receiver.stop()
-    return out
+    return banner + out
 
 
 def test_serve_prints_a_line_per_pms_request_and_webhook_attempt() -> None:
