@@ -176,11 +176,14 @@ class ServerThread:
 
         def close_all() -> None:
             for channel in list(server._map.values()):
-                channel.handle_close()
+                # a socket the client or the loop already broke: it is closed either way
+                with contextlib.suppress(OSError):
+                    channel.handle_close()
             closed.set()
 
         if self._thread.is_alive():
-            server.trigger.pull_trigger(close_all)
+            with contextlib.suppress(OSError):  # the loop ended meanwhile: closed below
+                server.trigger.pull_trigger(close_all)
             closed.wait(timeout)
         if not closed.is_set():
             close_all()
