@@ -56,7 +56,7 @@ from granian.server.embed import Server
 
 from mockpms import fence
 from mockpms.drop import DroppedConnection
-from mockpms.endpoints import endpoint_of
+from mockpms.endpoints import Endpoint, endpoint_of
 from mockpms.jsontext import answer_bytes
 from mockpms.pms_calls import Incoming, PmsCall, journal_refusal
 from mockpms.sandbox import Sandbox
@@ -123,7 +123,7 @@ class Gateway:
         return b"".join(chunks), None
 
     async def _pms(
-        self, scope: Any, proto: Any, endpoint: Any, body: bytes, over_limit: int | None
+        self, scope: Any, proto: Any, endpoint: Endpoint, body: bytes, over_limit: int | None
     ) -> None:
         incoming = Incoming(
             method="POST",
