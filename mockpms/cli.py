@@ -123,13 +123,10 @@ def serve(flags: dict[str, object]) -> int:
 def _bind(app: Any, settings: Settings) -> Any:
     """The bound server (--server), or one line saying why the address cannot be used."""
     host, port = settings.host, settings.port
-    make_server: Any
-    if settings.server == "granian":
-        from mockpms.granian_server import GranianServer as make_server
-    else:
-        from mockpms.server import make_server
+    from mockpms.server import bind
+
     try:
-        return make_server(app, host, port, settings.threads)
+        return bind(app, host, port, settings.threads, settings.server)
     except socket.gaierror as error:
         raise ConfigError(f"--host {host!r}: cannot resolve it ({error.strerror})") from None
     except OSError as error:

@@ -1,10 +1,11 @@
-"""Serve an app with waitress, in this process: on a thread for tests, or in the foreground.
+"""The servers, in this process: waitress on a thread for tests (ServerThread), and what
+`mockpms serve` runs in the foreground (`bind`: granian by default, or waitress).
 
 waitress is a production-grade, pure-Python threaded WSGI server: no C build,
 quick to start, and it serves many concurrent requests on a bounded thread
 pool, which is what a sandbox shared by a test suite needs.
 
-`make_server` is the one place its options are set, for both uses:
+`make_server` is the one place waitress's options are set, for both uses:
 - a body over --max-body is refused as soon as its Content-Length (or the
   running count of a chunked body) passes the limit, never read or spooled;
 - request and answer buffers stay in memory (a read-only /tmp, as in
@@ -101,6 +102,17 @@ def make_server(app: Flask, host: str, port: int, threads: int) -> Any:
     server.channel_class = JsonErrorChannel
     server.mockpms_sandbox = app.extensions["mockpms"]  # for the refusals' journal entries
     return server
+
+
+def bind(app: Flask, host: str, port: int, threads: int, server: str = "granian") -> Any:
+    """The bound server `mockpms serve` runs (--server): granian (granian_server.py) or
+    waitress. Either has `effective_port`, `run()` (until SIGINT/SIGTERM) and `close()`;
+    OSError when the address is taken, socket.gaierror when the host does not resolve."""
+    if server == "granian":
+        from mockpms.granian_server import GranianServer
+
+        return GranianServer(app, host, port, threads)
+    return make_server(app, host, port, threads)
 
 
 MAX_CONNECTIONS = 10_000
