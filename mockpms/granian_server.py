@@ -21,6 +21,10 @@ this module are measurements too:
   call returns (`drop_peer`); granian's write of an answer then fails.
 - A body over --max-body is refused from its Content-Length (or the running
   count of a chunked body) before it is read, as waitress does.
+- granian queues a stream's chunks without limit; `StreamBrake` keeps an
+  event stream from running ahead of a reader that stopped reading.
+- Stopping ends the event streams first, then lets open connections drain for
+  STOP_TIMEOUT seconds.
 
 HTTP/1.1 only (no h2c), no websockets. ServerThread (waitress) stays the
 in-process server of the pytest fixture; both serve the same app.
