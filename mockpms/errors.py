@@ -6,6 +6,10 @@ PMS envelope (or, for the control API, a JSON error with an HTTP status).
 
 from __future__ import annotations
 
+from typing import Any
+
+from mockpms.urls import is_control_path
+
 
 class PmsError(Exception):
     """A business or validation failure, answered as HTTP 200 with a non-zero errorCode."""
@@ -74,3 +78,24 @@ class ControlError(Exception):
 
 class ConfigError(Exception):
     """Invalid configuration; `mockpms serve` prints it as one line and exits non-zero."""
+
+
+def body_too_large(max_body: int) -> HttpError:
+    return HttpError(
+        413, f"the request body is larger than the limit of {max_body} bytes (--max-body)"
+    )
+
+
+def envelope(error: PmsError | HttpError) -> tuple[int, dict[str, Any]]:
+    """An error's HTTP status and PMS envelope: 200 for business errors, as PMS answers."""
+    if isinstance(error, PmsError):
+        return 200, {"errorCode": error.error_code, "errorMessage": error.message}
+    return error.status, {"errorCode": "40002", "errorMessage": error.message}
+
+
+def refusal(path: str, error: HttpError) -> dict[str, Any]:
+    """A refusal the server makes before any view, in its path's shape: the control API's
+    error on /_mock, the PMS envelope elsewhere."""
+    if is_control_path(path):
+        return {"error": error.message, "status": error.status}
+    return envelope(error)[1]

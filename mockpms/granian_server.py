@@ -61,6 +61,7 @@ from granian.server.embed import Server
 from mockpms import fence
 from mockpms.drop import DroppedConnection
 from mockpms.endpoints import Endpoint, endpoint_of
+from mockpms.errors import body_too_large, refusal
 from mockpms.jsontext import answer_bytes
 from mockpms.pms_calls import Incoming, PmsCall, journal_refusal
 from mockpms.sandbox import Sandbox
@@ -160,14 +161,8 @@ class Gateway:
 
     def _too_large(self, scope: Any, proto: Any, size: int) -> None:
         """A body over --max-body outside the PMS views: the same JSON refusal as waitress's."""
-        message = f"the request body is larger than the limit of {self.max_body} bytes (--max-body)"
-        path = scope.path
-        answer: dict[str, Any]
-        if path == "/_mock" or path.startswith("/_mock/"):
-            answer = {"error": message, "status": 413}
-        else:
-            answer = {"errorCode": "40002", "errorMessage": message}
-            journal_refusal(self.box, scope.method, path, 413, answer, size)
+        answer = refusal(scope.path, body_too_large(self.max_body))
+        journal_refusal(self.box, scope.method, scope.path, 413, answer, size)  # PMS paths only
         proto.response_bytes(413, JSON_HEADERS, answer_bytes(answer))
 
     async def _flask(self, scope: Any, proto: Any, body: bytes) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 from mockpms import endpoints
 from mockpms.config import Merchant
 from mockpms.endpoints import Endpoint
-from mockpms.errors import AuthError, HttpError, InvalidField, PmsError
+from mockpms.errors import AuthError, HttpError, InvalidField, PmsError, body_too_large, envelope
 from mockpms.events import RequestEvent
 from mockpms.faults import Fault
 from mockpms.journal import kept_body
@@ -148,9 +148,7 @@ def parse_body(incoming: Incoming, max_body: int) -> dict[str, Any]:
             415, f"Content-Type must be application/json (got {shown}); send the body as JSON"
         )
     if incoming.over_limit is not None:
-        raise HttpError(
-            413, f"the request body is larger than the limit of {max_body} bytes (--max-body)"
-        )
+        raise body_too_large(max_body)
     try:
         data = decode_json(incoming.body)
     except UnicodeDecodeError:
@@ -228,11 +226,9 @@ class PmsCall:
         reason: str | None = None
         try:
             answer = self._answer()
-        except PmsError as error:
-            reason = error.reason
-            answer = Answer(200, {"errorCode": error.error_code, "errorMessage": error.message})
-        except HttpError as error:
-            answer = Answer(error.status, {"errorCode": "40002", "errorMessage": error.message})
+        except (PmsError, HttpError) as error:
+            reason = error.reason if isinstance(error, PmsError) else None
+            answer = Answer(*envelope(error))
         except Exception as error:  # never a traceback to the client
             log.exception("unexpected error on %s %s", self.incoming.method, self.incoming.path)
             message = f"internal error in mockpms: {type(error).__name__}"

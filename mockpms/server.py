@@ -17,7 +17,6 @@ pool, which is what a sandbox shared by a test suite needs.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import threading
 from typing import Any, cast
@@ -27,6 +26,8 @@ from waitress.channel import HTTPChannel
 from waitress.server import create_server
 from waitress.task import ErrorTask
 
+from mockpms.errors import HttpError, body_too_large, refusal
+from mockpms.jsontext import answer_bytes
 from mockpms.pms_calls import journal_refusal
 
 # Idle wake-up of waitress's socket loop, in whole seconds: waitress reads this setting
@@ -45,23 +46,18 @@ class JsonErrorTask(ErrorTask):
     def execute(self) -> None:
         error: Any = cast(Any, self.request).error
         path = getattr(self.request, "path", "") or ""
-        message = f"{error.reason}: {error.body}".strip()
         if error.code == 413:
-            message = (
-                f"the request body is larger than the limit of "
-                f"{self.channel.server.adj.max_request_body_size} bytes (--max-body)"
-            )
-        if path == "/_mock" or path.startswith("/_mock/"):
-            answer: dict[str, Any] = {"error": message, "status": error.code}
+            refused = body_too_large(self.channel.server.adj.max_request_body_size)
         else:
-            answer = {"errorCode": "40002", "errorMessage": message}
+            refused = HttpError(error.code, f"{error.reason}: {error.body}".strip())
+        answer = refusal(path, refused)
         box = getattr(self.channel.server, "mockpms_sandbox", None)
         if box is not None:
             request: Any = self.request
             method = getattr(request, "command", "") or ""
             length = getattr(request, "content_length", 0)
             journal_refusal(box, method, path, error.code, answer, length)
-        body = json.dumps(answer).encode()
+        body = answer_bytes(answer)
         self.status = f"{error.code} {error.reason}"
         cast(Any, self.response_headers).append(("Content-Type", "application/json"))
         self.set_close_on_finish()

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 PAYMENT_PAGE = "/pms-payment/eft-payment"
 H5_PAGE = "/pms-payment/h5"
+CONTROL = "/_mock"  # the control API, the dashboard and the event stream
+
+
+def is_control_path(path: str) -> bool:
+    return path == CONTROL or path.startswith(CONTROL + "/")
 
 
 def payment_url(base: str, token: str) -> str:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from mockpms import fence
-from mockpms.errors import ControlError, HttpError, PmsError
+from mockpms import fence, urls
+from mockpms.errors import ControlError, HttpError, PmsError, envelope
 from mockpms.sandbox import Sandbox
 
 EXTENSION = "mockpms"
@@ -46,22 +46,14 @@ def base_url() -> str:
 # ---------------------------------------------------------------- answers
 
 
-def pms_answer(answer: dict[str, Any], status: int = 200) -> Response:
-    """A PMS endpoint's JSON answer; kept on `g` for the journal."""
-    g.pms_answer = answer
-    g.pms_status = status
-    response = jsonify(answer)
-    if status != 200:
-        response.status_code = status
-    return response
-
-
 def pms_error(error: PmsError | HttpError) -> Response:
-    """The PMS envelope of an error: HTTP 200 for business errors, as PMS answers."""
-    if isinstance(error, PmsError):
-        g.pms_reason = error.reason
-        return pms_answer({"errorCode": error.error_code, "errorMessage": error.message})
-    return pms_answer({"errorCode": "40002", "errorMessage": error.message}, error.status)
+    """The PMS envelope of an error on a PMS path (refused before the PMS view: a 404 or
+    405); kept on `g` for the request log."""
+    status, answer = envelope(error)
+    g.pms_answer = answer
+    response = jsonify(answer)
+    response.status_code = status
+    return response
 
 
 def control_error(message: str, status: int) -> Response:
@@ -72,7 +64,7 @@ def control_error(message: str, status: int) -> Response:
 
 
 def is_control_path() -> bool:
-    return request.path == "/_mock" or request.path.startswith("/_mock/")
+    return urls.is_control_path(request.path)
 
 
 def render_error(error: PmsError | HttpError | ControlError) -> Response:

@@ -17,6 +17,7 @@ from mockpms.endpoints import NAMES as PMS_ENDPOINTS
 from mockpms.errors import ControlError
 from mockpms.faults import parse_fault
 from mockpms.policy import Policy
+from mockpms.urls import is_control_path
 from mockpms.views._web import sandbox
 from mockpms.views.control import control_body, page_of, paging, scope
 
@@ -177,7 +178,7 @@ def admin_guard() -> BaseResponse | None:
     """
     token = sandbox().settings.admin_token
     path = request.path
-    if not token or path in OPEN_PATHS or not (path == "/_mock" or path.startswith("/_mock/")):
+    if not token or path in OPEN_PATHS or not is_control_path(path):
         return None
     scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(), token.encode()):

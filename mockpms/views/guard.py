@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 
+from mockpms.urls import is_control_path
 from mockpms.views._web import control_error, sandbox
 
 OPEN_PATHS = frozenset({"/_mock/health", "/_mock/ready"})
@@ -62,7 +63,7 @@ def cross_site() -> str | None:
 def control_guard() -> Response | None:
     """before_request: refuse cross-site writes and foreign Host names on /_mock."""
     path = request.path
-    if not (path == "/_mock" or path.startswith("/_mock/")) or path in OPEN_PATHS:
+    if not is_control_path(path) or path in OPEN_PATHS:
         return None
     settings = sandbox().settings
     name = hostname(request.host)
