@@ -65,6 +65,7 @@ from mockpms.errors import body_too_large, refusal
 from mockpms.jsontext import answer_bytes
 from mockpms.pms_calls import Incoming, PmsCall, journal_refusal
 from mockpms.sandbox import Sandbox
+from mockpms.urls import base_url
 
 log = logging.getLogger("mockpms")
 JSON_HEADERS = [("content-type", "application/json")]
@@ -86,7 +87,7 @@ class Gateway:
         self.app = app
         self.box: Sandbox = app.extensions["mockpms"]
         self.max_body = self.box.settings.max_body
-        self.public_url = (self.box.settings.public_url or "").rstrip("/")
+        self.public_url = self.box.settings.public_url
         self.pool = DaemonPool(threads)
         self.port = 0  # set once bound: drop_peer matches the local port
 
@@ -135,7 +136,7 @@ class Gateway:
             path=scope.path,
             content_type=scope.headers.get("content-type", ""),
             body=body,
-            base_url=self.public_url or f"{scope.scheme}://{_host(scope)}",
+            base_url=base_url(self.public_url, scope.scheme, _host(scope)),
             over_limit=over_limit,
         )
         box = self.box
@@ -254,10 +255,9 @@ class Gateway:
 
 
 def _host(scope: Any) -> str:
-    """The Host the client used (as werkzeug's host_url shows it: a default port dropped)."""
+    """The Host the client used."""
     host: str = scope.headers.get("host") or scope.authority or scope.server
-    default = ":80" if scope.scheme == "http" else ":443"
-    return host[: -len(default)] if host.endswith(default) else host
+    return host
 
 
 def _no_write(data: bytes) -> None:

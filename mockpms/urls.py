@@ -7,6 +7,15 @@ H5_PAGE = "/pms-payment/h5"
 CONTROL = "/_mock"  # the control API, the dashboard and the event stream
 
 
+def base_url(public_url: str | None, scheme: str, host: str) -> str:
+    """Where paymentUrl and H5 content point: --public-url, else the host the client used
+    (a default port dropped, as werkzeug's host_url shows it)."""
+    if public_url:
+        return public_url
+    default = ":80" if scheme == "http" else ":443"
+    return f"{scheme}://{host[: -len(default)] if host.endswith(default) else host}"
+
+
 def is_control_path(path: str) -> bool:
     return path == CONTROL or path.startswith(CONTROL + "/")
 

@@ -177,3 +177,23 @@ def test_an_unknown_server_is_refused_in_one_line() -> None:
     assert done.returncode == 2
     assert "--server" in done.stderr and "waitress" in done.stderr
     assert done.stderr.strip().count("\n") == 0
+
+
+def test_payment_url_follows_the_host_the_client_used(
+    server: GranianThread | ServerThread,
+) -> None:
+    """Both servers build paymentUrl from the Host header (default port dropped), as a
+    client reaching mockpms under a Docker service name sees it."""
+    with PMSClient(f"{server.url}/tt-pms-ws/rest", SHOP_A.api_key, SHOP_A.secret) as client:
+        body = client.signed(sale_fields(rrn=new_rrn()))
+    for host, expected in (
+        ("mockpms:80", "http://mockpms/"),
+        ("mockpms:8080", "http://mockpms:8080/"),
+    ):
+        answer = httpx.post(
+            f"{server.url}/tt-pms-ws/rest/online/sales",
+            json={**body, "rrn": new_rrn()},
+            headers={"Host": host},
+        ).json()
+        assert answer["errorCode"] == "0", answer
+        assert answer["paymentUrl"].startswith(expected + "pms-payment/eft-payment?value=")

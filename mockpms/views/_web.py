@@ -39,8 +39,7 @@ def sandbox() -> Sandbox:
 
 def base_url() -> str:
     """Base for paymentUrl and H5 content: --public-url, else the request's own host."""
-    configured = sandbox().settings.public_url
-    return configured if configured else request.host_url.rstrip("/")
+    return urls.base_url(sandbox().settings.public_url, request.scheme, request.host)
 
 
 # ---------------------------------------------------------------- answers
