@@ -36,9 +36,7 @@ def create_app(
     settings = settings or Settings()
     app = SyncFlask(__name__)
     app.url_rule_class = LazyBuildRule
-    app.json = provider = JsonProvider(app)
-    provider.sort_keys = False  # keep the document's field order
-    provider.ensure_ascii = False
+    app.json = JsonProvider(app)  # the document's field order, UTF-8 (jsontext.dumps)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.extensions[EXTENSION] = Sandbox(settings, store=store, clock=clock)
     install_form_key(app)

@@ -122,9 +122,9 @@ def serve(flags: dict[str, object]) -> int:
 
 def _bind(app: Any, settings: Settings) -> Any:
     """The bound server (--server), or one line saying why the address cannot be used."""
-    host, port = settings.host, settings.port
     from mockpms.server import bind
 
+    host, port = settings.host, settings.port
     try:
         return bind(app, host, port, settings.threads, settings.server)
     except socket.gaierror as error:
