@@ -267,10 +267,8 @@ class PmsCall:
         sign when read; the parsed body gives only the fields the journal filters on.
         """
         box, incoming = self.box, self.incoming
-        if incoming.over_limit is not None:  # over --max-body: never read it
-            body: Any = f"(not read: {incoming.over_limit} bytes is over the limit)"
-        else:
-            body = kept_body(incoming.body)
+        over = incoming.over_limit
+        body: Any = kept_body(incoming.body) if over is None else _unread_over_limit(over)
         data = self.data or {}
         api_key, rrn = _text_of(data, "apiKey"), _text_of(data, "rrn")
         session_id = _text_of(data, "sessionId")
@@ -320,6 +318,11 @@ def _text_of(data: dict[str, Any], name: str) -> str | None:
     return value[:128] if isinstance(value, str) else None
 
 
+def _unread_over_limit(size: int) -> str:
+    """The journal's body of a request over --max-body, which is never read."""
+    return f"(not read: {size} bytes is over the limit)"
+
+
 def journal_refusal(box: Sandbox, method: str, path: str, status: int, answer: dict[str, Any],
                     content_length: int | None) -> None:  # fmt: skip
     """A PMS call the server refused before any view (a body over the limit, a bad request)
@@ -333,7 +336,7 @@ def journal_refusal(box: Sandbox, method: str, path: str, status: int, answer: d
         path=path,
         endpoint=endpoint.name,
         api_key=None,
-        body=f"(not read: {content_length or 0} bytes is over the limit)"
+        body=_unread_over_limit(content_length or 0)
         if status == 413
         else "(not read: the server refused the request)",
         status=status,
