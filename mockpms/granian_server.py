@@ -36,6 +36,7 @@ import asyncio
 import contextlib
 import errno
 import io
+import itertools
 import logging
 import os
 import queue
@@ -185,10 +186,11 @@ class Gateway:
             started[:] = [int(status[:3]), [(k, v) for k, v in headers]]
             return _no_write
 
+        client = f"{environ['REMOTE_ADDR']}:{environ['REMOTE_PORT']}"
         try:
             result: Iterable[bytes] = self.app(environ, start_response)
         except DroppedConnection:
-            drop_peer(f"{environ['REMOTE_ADDR']}:{environ['REMOTE_PORT']}", self.port)
+            drop_peer(client, self.port)
             return None
         try:
             chunks = iter(result)
@@ -200,10 +202,9 @@ class Gateway:
             transport = asyncio.run_coroutine_threadsafe(
                 _open_stream(proto, status, headers), loop
             ).result()
-            client = f"{environ['REMOTE_ADDR']}:{environ['REMOTE_PORT']}"
             brake = StreamBrake(peer_socket(client, self.port))
             try:
-                for chunk in _prepend(first, chunks):
+                for chunk in itertools.chain((first,), chunks):
                     if not chunk:
                         continue
                     if not brake.wait():
@@ -262,11 +263,6 @@ def _host(scope: Any) -> str:
 
 def _no_write(data: bytes) -> None:
     raise RuntimeError("mockpms's views return their bodies; write() is not supported")
-
-
-def _prepend(first: bytes, rest: Iterable[bytes]) -> Iterable[bytes]:
-    yield first
-    yield from rest
 
 
 async def _open_stream(proto: Any, status: int, headers: list[tuple[str, str]]) -> Any:
